@@ -1,0 +1,44 @@
+"""`--check`: which selected definitions lack a docstring. No network, no LibCST."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from docstring_hook.config import Settings
+from docstring_hook.datatypes import FileProblem, Target
+from docstring_hook.repo.files import discover
+from docstring_hook.scan import ScannedFile, scan_file
+
+
+@dataclass
+class CheckResult:
+    """Targets found, files left alone, and the coverage of selected definitions."""
+
+    targets: list[Target] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
+    files: int = 0
+    selected: int = 0
+
+    def summary(self) -> str:
+        """One line: files, definitions and coverage."""
+        documented = self.selected - len(self.targets)
+        coverage = 100.0 * documented / self.selected if self.selected else 100.0
+        return (
+            f"{self.files} files, {self.selected} definitions, {documented} documented, "
+            f"{len(self.targets)} missing ({coverage:.1f}% coverage)"
+        )
+
+
+def check(paths: Sequence[str], settings: Settings) -> CheckResult:
+    """Scan every file under `paths` and collect its missing docstrings."""
+    result = CheckResult()
+    for path in discover(paths, settings.root, settings.exclude_globs):
+        scanned = scan_file(path, settings)
+        result.files += 1
+        if isinstance(scanned, FileProblem):
+            result.problems.append(scanned)
+        elif isinstance(scanned, ScannedFile):
+            result.targets.extend(scanned.targets)
+            result.selected += scanned.selected
+    return result

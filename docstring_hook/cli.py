@@ -1,0 +1,103 @@
+"""The command line: flags in, exit code out. The only module that prints.
+
+Heavy imports (LibCST, openai, tiktoken) happen inside the functions that
+need them, so `--check` and a commit with nothing to do stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from docstring_hook import __version__
+from docstring_hook.config import Settings, load
+from docstring_hook.errors import DocstringHookError
+
+EXIT_OK = 0
+EXIT_CHANGED = 1
+EXIT_ERROR = 2
+EXIT_UNDOCUMENTED = 4
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The documented flags; settings left unset come from pyproject.toml."""
+    parser = argparse.ArgumentParser(
+        prog="docstring-hook",
+        description="Write missing docstrings with a language model, changing nothing else.",
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (folders honour .gitignore)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    mode = parser.add_argument_group("mode")
+    mode.add_argument("--check", action="store_true", default=None, help="list missing docstrings; no network, writes nothing")
+    mode.add_argument("--diff", action="store_true", default=None, help="print the changes as a diff instead of writing")
+    mode.add_argument("--dry-run", action="store_true", default=None, help="list targets and estimate tokens and cost; no request")
+    mode.add_argument("--report", metavar="FILE", help="write a JSON report")
+    mode.add_argument("--report-md", metavar="FILE", help="write a Markdown report")
+    mode.add_argument("--scope", choices=("auto", "staged", "all"), help="which functions count (default: auto)")
+    model = parser.add_argument_group("model")
+    model.add_argument("--deployment", help="Azure OpenAI deployment (else $AZURE_OPENAI_DEPLOYMENT)")
+    model.add_argument("--model", help="model name: OpenAI-compatible endpoints, and token counting")
+    model.add_argument("--style", help="google, numpy, sphinx or pep257")
+    model.add_argument("--concurrency", type=int, help="requests in flight at most (default 8)")
+    model.add_argument("--rpm", type=int, help="requests per minute at most")
+    model.add_argument("--tpm", type=int, help="tokens per minute at most")
+    budget = parser.add_argument_group("budget")
+    budget.add_argument("--max-functions", type=int, help="document at most N functions this run")
+    budget.add_argument("--max-tokens", type=int, help="spend at most N tokens this run")
+    budget.add_argument("--max-cost", type=float, help="spend at most this much (needs prices set)")
+    cache = parser.add_argument_group("cache")
+    cache.add_argument("--cache-dir", help="cache folder (else $DOCSTRING_HOOK_CACHE_DIR, else the user cache)")
+    cache.add_argument("--no-cache", action="store_true", default=None, help="neither read nor write the cache")
+    output = parser.add_argument_group("output")
+    output.add_argument("-q", "--quiet", action="count", default=0, help="say less")
+    output.add_argument("-v", "--verbose", action="count", default=0, help="say more")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run docstring-hook; the exit code's bits: 1 changed, 2 error, 4 undocumented."""
+    parser = build_parser()
+    arguments = parser.parse_args(argv)
+    try:
+        settings = _settings(arguments)
+        if settings.check:
+            return _check(arguments.paths, settings)
+        return _generate(arguments.paths, settings)
+    except DocstringHookError as error:
+        print(f"docstring-hook: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("docstring-hook: interrupted", file=sys.stderr)
+        return 130
+
+
+def _settings(arguments: argparse.Namespace) -> Settings:
+    overrides = {
+        key: value
+        for key, value in vars(arguments).items()
+        if key not in {"paths", "quiet", "verbose"}
+    }
+    overrides["verbosity"] = arguments.verbose - arguments.quiet
+    return load(Path.cwd(), overrides)
+
+
+def _check(paths: Sequence[str], settings: Settings) -> int:
+    from docstring_hook.check import check
+
+    result = check(paths, settings)
+    for problem in result.problems:
+        print(f"{problem.path}: skipped: {problem.reason}", file=sys.stderr)
+    for target in result.targets:
+        print(f"{target.path}:{target.line}: {target.qualname}: missing docstring")
+    if settings.verbosity >= 0:
+        print(result.summary(), file=sys.stderr)
+    return EXIT_CHANGED if result.targets else EXIT_OK
+
+
+def _generate(paths: Sequence[str], settings: Settings) -> int:
+    from docstring_hook.run import generate
+
+    return generate(paths, settings, os.environ)

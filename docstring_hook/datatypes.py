@@ -1,0 +1,189 @@
+"""Typed values that flow between the stages of a run."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Style(str, enum.Enum):
+    """A docstring convention."""
+
+    GOOGLE = "google"
+    NUMPY = "numpy"
+    SPHINX = "sphinx"
+    PEP257 = "pep257"
+
+
+class TargetKind(str, enum.Enum):
+    """What kind of definition a target is."""
+
+    FUNCTION = "function"
+    METHOD = "method"
+    CLASS = "class"
+
+
+class ParamKind(str, enum.Enum):
+    """How a parameter is passed, as in `inspect.Parameter.kind`."""
+
+    POSITIONAL_ONLY = "positional-only"
+    POSITIONAL_OR_KEYWORD = "positional-or-keyword"
+    VAR_POSITIONAL = "var-positional"
+    KEYWORD_ONLY = "keyword-only"
+    VAR_KEYWORD = "var-keyword"
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a signature (`self`/`cls` are never listed)."""
+
+    name: str
+    kind: ParamKind = ParamKind.POSITIONAL_OR_KEYWORD
+    annotation: str | None = None
+    default: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        """The name as docstrings write it: `*args`, `**kwargs`, `x`."""
+        if self.kind is ParamKind.VAR_POSITIONAL:
+            return f"*{self.name}"
+        if self.kind is ParamKind.VAR_KEYWORD:
+            return f"**{self.name}"
+        return self.name
+
+
+@dataclass(frozen=True)
+class Target:
+    """A definition that lacks a docstring and was selected for one.
+
+    `line` is the line of the `def`/`class` keyword (`async` for async
+    functions), 1-based, as `ast` and LibCST report it: it identifies the
+    definition within its file.
+    """
+
+    path: str
+    qualname: str
+    line: int
+    kind: TargetKind
+
+
+@dataclass(frozen=True)
+class FunctionFacts:
+    """What the code says about a target: the input to prompting and validation."""
+
+    target: Target
+    source: str
+    params: tuple[Param, ...] = ()
+    returns: str | None = None
+    returns_value: bool = False
+    is_async: bool = False
+    is_generator: bool = False
+    decorators: tuple[str, ...] = ()
+    raises: tuple[str, ...] = ()
+    complexity: int = 1
+    class_name: str | None = None
+    class_summary: str | None = None
+    module_summary: str | None = None
+
+
+@dataclass(frozen=True)
+class ParamDoc:
+    """The documentation of one parameter, as the model wrote it."""
+
+    name: str
+    description: str
+    type: str | None = None
+
+
+@dataclass(frozen=True)
+class RaisesDoc:
+    """One exception a function raises and when."""
+
+    exception: str
+    description: str
+
+
+@dataclass(frozen=True)
+class DocstringDraft:
+    """Structured docstring content, independent of any style or layout."""
+
+    summary: str
+    description: str = ""
+    params: tuple[ParamDoc, ...] = ()
+    returns: str | None = None
+    returns_type: str | None = None
+    yields: str | None = None
+    yields_type: str | None = None
+    raises: tuple[RaisesDoc, ...] = ()
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How a docstring literal is laid out in one particular place of a file.
+
+    `indent` is the absolute indentation of the definition's body (the
+    docstring's own lines), `newline` the file's newline sequence, and
+    `encoding` the file's encoding: characters it cannot hold are replaced.
+    """
+
+    style: Style = Style.GOOGLE
+    indent: str = "    "
+    newline: str = "\n"
+    line_length: int = 88
+    include_types: bool = False
+    encoding: str = "utf-8"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A docstring ready to insert: `literal` is Python source for a string
+    whose value, once `inspect.cleandoc` is applied, equals `cleandoc(value)`.
+    """
+
+    literal: str
+    value: str
+
+
+class Status(str, enum.Enum):
+    """How a target ended."""
+
+    DOCUMENTED = "documented"
+    CACHED = "cached"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+class Reason(str, enum.Enum):
+    """Why a target was skipped or failed; the values appear in reports."""
+
+    OVER_BUDGET = "over-budget"
+    RUN_BUDGET = "run-budget"
+    INVALID_REPLY = "invalid-reply"
+    CONTENT_FILTER = "content-filter"
+    RATE_LIMITED = "rate-limited"
+    API_ERROR = "api-error"
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"
+    REFUSED = "refused-by-rewriter"
+    VERIFICATION = "verification-failed"
+    WRITE_FAILED = "write-failed"
+    INTERRUPTED = "interrupted"
+    NOT_REQUESTED = "not-requested"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The fate of one target."""
+
+    target: Target
+    status: Status
+    reason: Reason | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """A file that was left alone as a whole, and why."""
+
+    path: str
+    reason: str

@@ -1,0 +1,146 @@
+"""The user's files: which ones, their bytes and encoding, and atomic writes."""
+
+from __future__ import annotations
+
+import fnmatch
+import io
+import os
+import subprocess
+import tempfile
+import tokenize
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+
+
+class UnreadableFile(Exception):
+    """A file that cannot be decoded; the run reports it and goes on."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file's text and everything needed to write it back the same way.
+
+    `encoding` is what `tokenize.detect_encoding` found: `utf-8-sig` when the
+    file has a BOM, so decoding drops it and encoding restores it.
+    """
+
+    path: str
+    raw: bytes
+    text: str
+    encoding: str
+
+    def encode(self, text: str) -> bytes:
+        """The bytes of `text` in this file's encoding (and BOM)."""
+        return text.encode(self.encoding)
+
+
+def read_source(path: str) -> SourceFile:
+    """Read and decode a Python file, refusing what would not round-trip."""
+    raw = Path(path).read_bytes()
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+        text = raw.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError) as error:
+        raise UnreadableFile(f"cannot decode: {error}") from None
+    if text.encode(encoding) != raw:
+        raise UnreadableFile(f"{encoding} does not round-trip its bytes")
+    return SourceFile(path, raw, text, encoding)
+
+
+def write_atomic(path: str, data: bytes) -> None:
+    """Replace a file's content at once, keeping its mode; never half-written."""
+    target = Path(path)
+    mode = target.stat().st_mode & 0o7777
+    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def is_excluded(path: str, root: str, globs: Iterable[str]) -> bool:
+    """Whether a glob excludes `path`, as gitignore would read it.
+
+    A glob without a slash matches any single path component (`build`,
+    `*_pb2.py`); a glob with one matches the path relative to `root`, or any
+    folder above it (`src/legacy` excludes everything below).
+    """
+    relative = _relative_posix(path, root)
+    parts = PurePosixPath(relative).parts
+    for glob in globs:
+        pattern = glob.strip("/")
+        if "/" not in pattern:
+            if any(fnmatch.fnmatchcase(part, pattern) for part in parts):
+                return True
+        elif any(fnmatch.fnmatchcase("/".join(parts[:n]), pattern) for n in range(1, len(parts) + 1)):
+            return True
+    return False
+
+
+def _relative_posix(path: str, root: str) -> str:
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute, os.path.abspath(root))
+    if relative.startswith(".."):
+        return Path(absolute).as_posix()
+    return Path(relative).as_posix()
+
+
+def discover(paths: Sequence[str], root: str, exclude_globs: Sequence[str]) -> list[str]:
+    """The Python files named or found below `paths`, excludes applied to all.
+
+    Folders are walked through git when inside a repository, so .gitignore
+    is honoured exactly as git reads it.
+    """
+    found: list[str] = []
+    for path in paths:
+        if os.path.isdir(path):
+            found.extend(_files_below(path))
+        else:
+            found.append(path)
+    unique = dict.fromkeys(os.path.normpath(p) for p in found)
+    return [p for p in unique if not is_excluded(p, root, exclude_globs)]
+
+
+def _files_below(folder: str) -> list[str]:
+    listed = _git_files(folder)
+    if listed is None:
+        listed = _walk(folder)
+    return sorted(p for p in listed if p.endswith(PYTHON_SUFFIXES))
+
+
+def _git_files(folder: str) -> list[str] | None:
+    """Tracked and untracked-but-not-ignored files, or None outside git.
+
+    A folder that git ignores as a whole was named on purpose: it is walked.
+    """
+    listed = _git(folder, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ".")
+    if listed is None or (not listed and _git(folder, "check-ignore", "-q", ".") is not None):
+        return None
+    names = listed.decode("utf-8", "surrogateescape").split("\0")
+    return [os.path.join(folder, name) for name in names if name and os.path.isfile(os.path.join(folder, name))]
+
+
+def _git(folder: str, *arguments: str) -> bytes | None:
+    """Git's output, or None when git is missing or says no."""
+    try:
+        result = subprocess.run(["git", *arguments], cwd=folder, capture_output=True, check=False)
+    except OSError:
+        return None
+    return result.stdout if result.returncode == 0 else None
+
+
+def _walk(folder: str) -> list[str]:
+    files = []
+    for directory, subdirectories, names in os.walk(folder):
+        subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
+        files.extend(os.path.join(directory, name) for name in names)
+    return files

@@ -1,0 +1,46 @@
+"""Render, insert and verify every docstring of one file: text in, text out."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from docstring_hook.datatypes import DocstringDraft, FunctionFacts, RenderOptions
+from docstring_hook.source.render import render
+from docstring_hook.source.rewrite import insert_docstrings
+from docstring_hook.source.verify import verify
+
+
+@dataclass(frozen=True)
+class Documented:
+    """The verified new text; `refused` maps lines that took no docstring to why."""
+
+    text: str
+    inserted: tuple[int, ...]
+    refused: Mapping[int, str]
+
+
+def document(
+    text: str,
+    facts: Mapping[int, FunctionFacts],
+    drafts: Mapping[int, DocstringDraft],
+    options: RenderOptions,
+) -> Documented:
+    """Insert the drafts, keyed by definition line, into `text`.
+
+    Raises `VerificationError` if the result is anything but `text` plus the
+    docstrings; the caller must then leave the file alone.
+    """
+    expected: dict[int, str] = {}
+
+    def literal_for(line: int, indent: str, newline: str) -> str:
+        placed = dataclasses.replace(options, indent=indent, newline=newline)
+        rendered = render(drafts[line], facts[line], placed)
+        expected[line] = rendered.value
+        return rendered.literal
+
+    result = insert_docstrings(text, drafts.keys(), literal_for)
+    inserted = {line: expected[line] for line in result.inserted}
+    verify(text, result.text, inserted)
+    return Documented(result.text, tuple(result.inserted), result.refused)

@@ -1,0 +1,125 @@
+"""What the code says about a definition: the input to prompts and validation."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from collections.abc import Iterator
+
+from docstring_hook.datatypes import FunctionFacts, Param, ParamKind, Target, TargetKind
+from docstring_hook.source.find import Definition, Scope, walk_definitions
+
+_BRANCHES = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.ExceptHandler, ast.IfExp, ast.With, ast.AsyncWith, ast.Assert, ast.comprehension, ast.match_case)
+
+
+def describe_all(tree: ast.Module, lines: list[str], targets: list[Target]) -> dict[int, FunctionFacts]:
+    """Facts for each target, keyed by its line."""
+    wanted = {t.line: t for t in targets}
+    module_summary = _summary(ast.get_docstring(tree))
+    facts: dict[int, FunctionFacts] = {}
+    for definition, scope in walk_definitions(tree):
+        target = wanted.get(definition.lineno)
+        if target is not None and target.qualname == scope.qualname:
+            facts[target.line] = describe(definition, scope, target, lines, module_summary)
+    return facts
+
+
+def describe(definition: Definition, scope: Scope, target: Target, lines: list[str], module_summary: str | None) -> FunctionFacts:
+    """The facts of one definition."""
+    enclosing = scope.parents[-1] if scope.in_class else None
+    common = {
+        "target": target,
+        "source": _source(definition, lines),
+        "decorators": tuple(ast.unparse(d) for d in definition.decorator_list),
+        "class_name": enclosing.name if enclosing else None,
+        "class_summary": _summary(ast.get_docstring(enclosing)) if enclosing else None,
+        "module_summary": module_summary,
+    }
+    if isinstance(definition, ast.ClassDef):
+        init = _init_of(definition)
+        params = _params(init, drop_first=True) if init else ()
+        return FunctionFacts(params=params, raises=(), **common)  # type: ignore[arg-type]
+    own = list(_own_nodes(definition))
+    return FunctionFacts(
+        params=_params(definition, drop_first=target.kind is TargetKind.METHOD and not _is_static(definition)),
+        returns=ast.unparse(definition.returns) if definition.returns else None,
+        returns_value=any(isinstance(n, ast.Return) and n.value is not None and not _is_none(n.value) for n in own),
+        is_async=isinstance(definition, ast.AsyncFunctionDef),
+        is_generator=any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own),
+        raises=_raised(own),
+        complexity=1 + sum(isinstance(n, _BRANCHES) for n in own) + sum(len(n.values) - 1 for n in own if isinstance(n, ast.BoolOp)),
+        **common,  # type: ignore[arg-type]
+    )
+
+
+def _summary(docstring: str | None) -> str | None:
+    if not docstring or not docstring.strip():
+        return None
+    return docstring.strip().splitlines()[0].strip()
+
+
+def _source(definition: Definition, lines: list[str]) -> str:
+    first = min([definition.lineno, *(d.lineno for d in definition.decorator_list)])
+    last = definition.end_lineno or definition.lineno
+    text = "".join(lines[first - 1 : last])
+    return textwrap.dedent(text.replace("\r\n", "\n").replace("\r", "\n")).rstrip() + "\n"
+
+
+def _init_of(definition: ast.ClassDef) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    for statement in definition.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name == "__init__":
+            return statement
+    return None
+
+
+def _is_static(definition: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in definition.decorator_list)
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _params(definition: ast.FunctionDef | ast.AsyncFunctionDef, *, drop_first: bool) -> tuple[Param, ...]:
+    arguments = definition.args
+    positional = [*arguments.posonlyargs, *arguments.args]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(arguments.defaults)) + list(arguments.defaults)
+    params = []
+    for index, (argument, default) in enumerate(zip(positional, defaults)):
+        kind = ParamKind.POSITIONAL_ONLY if index < len(arguments.posonlyargs) else ParamKind.POSITIONAL_OR_KEYWORD
+        params.append(_param(argument, kind, default))
+    if drop_first and params:
+        params.pop(0)
+    if arguments.vararg:
+        params.append(_param(arguments.vararg, ParamKind.VAR_POSITIONAL, None))
+    for argument, default in zip(arguments.kwonlyargs, arguments.kw_defaults):
+        params.append(_param(argument, ParamKind.KEYWORD_ONLY, default))
+    if arguments.kwarg:
+        params.append(_param(arguments.kwarg, ParamKind.VAR_KEYWORD, None))
+    return tuple(params)
+
+
+def _param(argument: ast.arg, kind: ParamKind, default: ast.expr | None) -> Param:
+    annotation = ast.unparse(argument.annotation) if argument.annotation else None
+    return Param(argument.arg, kind, annotation, ast.unparse(default) if default else None)
+
+
+def _own_nodes(definition: Definition) -> Iterator[ast.AST]:
+    """The nodes of a body, not descending into nested functions or classes."""
+    stack: list[ast.AST] = list(definition.body)
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                stack.append(child)
+
+
+def _raised(own: list[ast.AST]) -> tuple[str, ...]:
+    names: dict[str, None] = {}
+    for node in own:
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            exception = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            if isinstance(exception, (ast.Name, ast.Attribute)):
+                names[ast.unparse(exception)] = None
+    return tuple(names)

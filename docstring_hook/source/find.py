@@ -1,0 +1,226 @@
+"""Which definitions lack a docstring and are selected for one.
+
+The finder works on `ast`, not LibCST: it is what `--check` and every no-op
+commit pay for, and `ast` parses an order of magnitude faster. Targets are
+identified by the line of their `def`/`class` keyword, which LibCST reports
+identically, so the rewriter can find them again in its own tree.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from docstring_hook.config import Settings
+from docstring_hook.datatypes import Target, TargetKind
+
+SKIP_PRAGMA = "docstring-hook: skip"
+SKIP_FILE_PRAGMA = "docstring-hook: skip-file"
+# Split so that this file does not carry the marker it looks for.
+GENERATED_MARKER = "@" + "generated"
+
+Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a definition stands: its qualified name and what encloses it."""
+
+    qualname: str
+    parents: tuple[Definition, ...]
+
+    @property
+    def in_function(self) -> bool:
+        """True inside any function, however deep."""
+        return any(not isinstance(p, ast.ClassDef) for p in self.parents)
+
+    @property
+    def in_class(self) -> bool:
+        """True when the nearest enclosing definition is a class."""
+        return bool(self.parents) and isinstance(self.parents[-1], ast.ClassDef)
+
+
+def walk_definitions(tree: ast.Module) -> Iterator[tuple[Definition, Scope]]:
+    """Every function and class of a module, outer before inner, with its scope."""
+
+    def visit(node: ast.AST, parents: tuple[Definition, ...], prefix: str) -> Iterator[tuple[Definition, Scope]]:
+        for child in _child_definitions(node):
+            qualname = prefix + child.name
+            yield child, Scope(qualname, parents)
+            yield from visit(child, (*parents, child), qualname + ".")
+
+    return visit(tree, (), "")
+
+
+def _child_definitions(node: ast.AST) -> Iterator[Definition]:
+    """Definitions directly in `node`'s body, including inside if/try/with/loops."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield child
+        elif isinstance(child, ast.stmt):
+            yield from _child_definitions(child)
+
+
+def docstring_node(definition: Definition | ast.Module) -> ast.Expr | None:
+    """The statement holding the docstring, blank or not, if there is one."""
+    body = definition.body
+    if body and isinstance(body[0], ast.Expr):
+        value = body[0].value
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            return body[0]
+    return None
+
+
+def has_docstring(definition: Definition) -> bool:
+    """A docstring of only white space counts as missing."""
+    node = docstring_node(definition)
+    return node is not None and bool(str(node.value.value).strip())  # type: ignore[attr-defined]
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as Python's tokenizer sees them (only CR, LF and CRLF end a line)."""
+    return _LINE.findall(text)
+
+
+def is_test_file(path: str) -> bool:
+    """Files pytest collects, and conftest.py."""
+    name = PurePath(path).name
+    return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+
+
+def skips_whole_file(source: str, settings: Settings) -> str | None:
+    """Why a whole file is passed over, or None."""
+    if SKIP_FILE_PRAGMA in source:
+        return "skip-file pragma"
+    if settings.skip_generated and GENERATED_MARKER in source[:4096]:
+        return "generated file"
+    return None
+
+
+@dataclass(frozen=True)
+class Findings:
+    """The targets of a file, and how many definitions the policy selected."""
+
+    targets: list[Target]
+    selected: int
+
+
+def find_targets(
+    tree: ast.Module,
+    lines: list[str],
+    path: str,
+    settings: Settings,
+    changed_lines: Collection[int] | None = None,
+) -> Findings:
+    """Definitions lacking a docstring that the policy selects, in file order.
+
+    `lines` are the source's lines (for pragmas); with `changed_lines`, only
+    definitions whose lines (decorators included) intersect them count.
+    """
+    if settings.ignore_tests and is_test_file(path):
+        return Findings([], 0)
+    targets = []
+    selected = 0
+    for definition, scope in walk_definitions(tree):
+        if not _selected(definition, scope, lines, settings):
+            continue
+        if changed_lines is not None and not _touches(definition, changed_lines):
+            continue
+        selected += 1
+        if not has_docstring(definition):
+            targets.append(Target(path, scope.qualname, definition.lineno, _kind(definition, scope)))
+    return Findings(sorted(targets, key=lambda t: t.line), selected)
+
+
+def _kind(definition: Definition, scope: Scope) -> TargetKind:
+    if isinstance(definition, ast.ClassDef):
+        return TargetKind.CLASS
+    return TargetKind.METHOD if scope.in_class else TargetKind.FUNCTION
+
+
+def _touches(definition: Definition, changed_lines: Collection[int]) -> bool:
+    first = min([definition.lineno, *(d.lineno for d in definition.decorator_list)])
+    last = definition.end_lineno or definition.lineno
+    return any(first <= line <= last for line in changed_lines)
+
+
+def _selected(definition: Definition, scope: Scope, lines: list[str], settings: Settings) -> bool:
+    name = definition.name
+    if _has_pragma(definition, lines):
+        return False
+    if settings.include_regex and not any(re.search(p, scope.qualname) for p in settings.include_regex):
+        return False
+    if any(re.search(p, scope.qualname) for p in settings.exclude_regex):
+        return False
+    if isinstance(definition, ast.ClassDef):
+        return _class_selected(name, scope, settings)
+    return _function_selected(definition, scope, settings)
+
+
+def _class_selected(name: str, scope: Scope, settings: Settings) -> bool:
+    if settings.ignore_nested_classes and scope.parents:
+        return False
+    if settings.ignore_tests and name.startswith("Test"):
+        return False
+    return _name_selected(name, settings)
+
+
+def _function_selected(
+    definition: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope, settings: Settings
+) -> bool:
+    name = definition.name
+    decorators = {_decorator_name(d) for d in definition.decorator_list}
+    if settings.ignore_nested_functions and scope.in_function:
+        return False
+    if settings.ignore_tests and (name.startswith("test_") or name == "test"):
+        return False
+    if settings.ignore_overloaded_functions and decorators & {"overload", "typing.overload"}:
+        return False
+    if settings.ignore_setters and any(d.endswith((".setter", ".deleter")) for d in decorators):
+        return False
+    if name == "__init__":
+        return not settings.ignore_init_method
+    if _statement_count(definition) < settings.min_statements:
+        return False
+    return _name_selected(name, settings)
+
+
+def _name_selected(name: str, settings: Settings) -> bool:
+    if name.startswith("__") and name.endswith("__"):
+        return not settings.ignore_magic
+    if name.startswith("__"):
+        return not settings.ignore_private
+    if name.startswith("_"):
+        return not settings.ignore_semiprivate
+    return True
+
+
+def _statement_count(definition: Definition) -> int:
+    body = definition.body
+    return len(body) - (1 if docstring_node(definition) is not None else 0)
+
+
+def _decorator_name(decorator: ast.expr) -> str:
+    if isinstance(decorator, ast.Call):
+        decorator = decorator.func
+    parts = []
+    while isinstance(decorator, ast.Attribute):
+        parts.append(decorator.attr)
+        decorator = decorator.value
+    if isinstance(decorator, ast.Name):
+        parts.append(decorator.id)
+    name = ".".join(reversed(parts))
+    return "typing.overload" if name.endswith(".overload") else name
+
+
+def _has_pragma(definition: Definition, lines: list[str]) -> bool:
+    """The pragma may stand on any line of the header, decorators included."""
+    first = min([definition.lineno, *(d.lineno for d in definition.decorator_list)])
+    last = max(definition.lineno, definition.body[0].lineno - 1)
+    return any(SKIP_PRAGMA in line and SKIP_FILE_PRAGMA not in line for line in lines[first - 1 : last])
