@@ -184,10 +184,10 @@ def _function_selected(
         return False
     if settings.ignore_setters and any(d.endswith((".setter", ".deleter")) for d in decorators):
         return False
-    if name == "__init__":
-        return not settings.ignore_init_method
     if _statement_count(definition) < settings.min_statements:
         return False
+    if name == "__init__":
+        return not settings.ignore_init_method
     return _name_selected(name, settings)
 
 
