@@ -1,0 +1,232 @@
+"""Drafts already paid for: every accepted answer is bought once.
+
+`DiskCache` keeps one JSON file per cache key under
+`<folder>/v1/<key[:2]>/<key>.json`, holding `{"version": 1, "draft": {...}}`
+and nothing else: never the prompt, never a header or a credential. Writes
+are atomic (a temporary file in the same folder, then `os.replace`), so
+concurrent processes may share a folder: the last writer wins and readers
+never see a partial entry. A cache is an optimisation, never a reason to
+fail: an unreadable or malformed entry is a miss, and a put that cannot
+write (full disk, read-only folder) returns False instead of raising.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+import platformdirs
+
+from docstring_hook.datatypes import DocstringDraft, ParamDoc, RaisesDoc
+
+FORMAT_VERSION = 1
+ENV_VARIABLE = "DOCSTRING_HOOK_CACHE_DIR"
+MAX_ENTRY_BYTES = 1_048_576
+"""Entries are a few kilobytes; anything larger is not ours and is a miss."""
+
+_KEY = re.compile(r"[0-9a-f]{64}")
+_DRAFT_KEYS = frozenset(
+    ("summary", "description", "params", "returns")
+    + ("returns_type", "yields", "yields_type", "raises")
+)
+_PARAM_KEYS = frozenset(("name", "description", "type"))
+_RAISES_KEYS = frozenset(("exception", "description"))
+
+
+class DraftCache(Protocol):
+    """Where drafts are looked up by cache key before any request is sent."""
+
+    def get(self, key: str) -> DocstringDraft | None:
+        """The stored draft, or None on a miss."""
+        ...
+
+    def put(self, key: str, draft: DocstringDraft) -> bool:
+        """Store `draft`; True when it was stored, False when it could not be."""
+        ...
+
+    def __contains__(self, key: str) -> bool:
+        """Whether `get(key)` would hit."""
+        ...
+
+
+class DiskCache(DraftCache):
+    """One JSON file per entry under `folder`, created on the first put."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+
+    def path_of(self, key: str) -> Path:
+        """The entry file of `key`; ValueError unless `key` is a sha256 hex digest."""
+        if not isinstance(key, str) or _KEY.fullmatch(key) is None:
+            raise ValueError(
+                f"a cache key is a lowercase sha256 hex digest, not {key!r}"
+            )
+        return self.folder / f"v{FORMAT_VERSION}" / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> DocstringDraft | None:
+        """The stored draft; None when absent, unreadable, corrupt or of another version."""
+        path = self.path_of(key)
+        try:
+            with open(path, "rb") as file:
+                data = file.read(MAX_ENTRY_BYTES + 1)
+        except OSError:
+            return None
+        if len(data) > MAX_ENTRY_BYTES:
+            return None
+        try:
+            return _entry_from_bytes(data)
+        except (ValueError, RecursionError):
+            return None
+
+    def put(self, key: str, draft: DocstringDraft) -> bool:
+        """Store `draft` atomically; False (never an exception) when the disk refuses."""
+        path = self.path_of(key)
+        entry = {"version": FORMAT_VERSION, "draft": draft_to_json(draft)}
+        # ASCII escapes keep lone surrogates from model output encodable.
+        data = json.dumps(entry, ensure_ascii=True, sort_keys=True).encode("ascii")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomically(path, data)
+        except OSError:
+            return False
+        return True
+
+    def __contains__(self, key: str) -> bool:
+        """Whether a valid entry is stored for `key`."""
+        return self.get(key) is not None
+
+
+class NullCache(DraftCache):
+    """The cache of `--no-cache`: never hits, stores nothing."""
+
+    def get(self, key: str) -> DocstringDraft | None:
+        """Always a miss."""
+        return None
+
+    def put(self, key: str, draft: DocstringDraft) -> bool:
+        """Stores nothing, so always False."""
+        return False
+
+    def __contains__(self, key: str) -> bool:
+        """Always False."""
+        return False
+
+
+def cache_folder(flag: str | None, environ: Mapping[str, str]) -> Path:
+    """`--cache-dir`, else `$DOCSTRING_HOOK_CACHE_DIR`, else the user cache folder.
+
+    Empty values count as unset; `~` is expanded in both.
+    """
+    if flag:
+        return Path(flag).expanduser()
+    configured = environ.get(ENV_VARIABLE)
+    if configured:
+        return Path(configured).expanduser()
+    return Path(platformdirs.user_cache_dir("docstring-hook"))
+
+
+def draft_to_json(draft: DocstringDraft) -> dict[str, Any]:
+    """The draft as plain JSON values, field by field."""
+    return {
+        "summary": draft.summary,
+        "description": draft.description,
+        "params": [
+            {"name": p.name, "description": p.description, "type": p.type}
+            for p in draft.params
+        ],
+        "returns": draft.returns,
+        "returns_type": draft.returns_type,
+        "yields": draft.yields,
+        "yields_type": draft.yields_type,
+        "raises": [
+            {"exception": r.exception, "description": r.description}
+            for r in draft.raises
+        ],
+    }
+
+
+def draft_from_json(obj: object) -> DocstringDraft:
+    """The inverse of `draft_to_json`; ValueError on any shape problem."""
+    fields = _record(obj, _DRAFT_KEYS, "draft")
+    return DocstringDraft(
+        summary=_text(fields["summary"], "summary"),
+        description=_text(fields["description"], "description"),
+        params=tuple(_param(item) for item in _list(fields["params"], "params")),
+        returns=_optional_text(fields["returns"], "returns"),
+        returns_type=_optional_text(fields["returns_type"], "returns_type"),
+        yields=_optional_text(fields["yields"], "yields"),
+        yields_type=_optional_text(fields["yields_type"], "yields_type"),
+        raises=tuple(_raises(item) for item in _list(fields["raises"], "raises")),
+    )
+
+
+def _entry_from_bytes(data: bytes) -> DocstringDraft:
+    entry = _record(json.loads(data), frozenset(("version", "draft")), "entry")
+    version = entry["version"]
+    # `type(...) is int`: JSON `true` and `1.0` compare equal to 1 but are not ours.
+    if type(version) is not int or version != FORMAT_VERSION:
+        raise ValueError(f"unknown cache entry version {version!r}")
+    return draft_from_json(entry["draft"])
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    # The temporary name never ends in ".json", so readers cannot open it.
+    fd, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _record(obj: object, keys: frozenset[str], what: str) -> dict[str, object]:
+    if not isinstance(obj, dict) or set(obj) != keys:
+        raise ValueError(
+            f"a cached {what} must be an object with exactly the keys {sorted(keys)}"
+        )
+    return obj
+
+
+def _param(obj: object) -> ParamDoc:
+    fields = _record(obj, _PARAM_KEYS, "parameter")
+    return ParamDoc(
+        name=_text(fields["name"], "params.name"),
+        description=_text(fields["description"], "params.description"),
+        type=_optional_text(fields["type"], "params.type"),
+    )
+
+
+def _raises(obj: object) -> RaisesDoc:
+    fields = _record(obj, _RAISES_KEYS, "raises entry")
+    return RaisesDoc(
+        exception=_text(fields["exception"], "raises.exception"),
+        description=_text(fields["description"], "raises.description"),
+    )
+
+
+def _list(value: object, name: str) -> list[object]:
+    if not isinstance(value, list):
+        raise ValueError(f"{name} must be a list")  # noqa: TRY004 - the contract: ValueError
+    return value
+
+
+def _text(value: object, name: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a string")  # noqa: TRY004 - as above
+    return value
+
+
+def _optional_text(value: object, name: str) -> str | None:
+    return None if value is None else _text(value, name)
