@@ -7,14 +7,22 @@ need them, so `--check` and a commit with nothing to do stay fast.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from docstring_hook import __version__
 from docstring_hook.config import Settings, load
-from docstring_hook.errors import DocstringHookError
+from docstring_hook.datatypes import Status
+from docstring_hook.errors import ConfigError, DocstringHookError
+
+if TYPE_CHECKING:
+    from docstring_hook.model.endpoint import Endpoint
+    from docstring_hook.pipeline import RunResult, Scan
 
 EXIT_OK = 0
 EXIT_CHANGED = 1
@@ -98,6 +106,69 @@ def _check(paths: Sequence[str], settings: Settings) -> int:
 
 
 def _generate(paths: Sequence[str], settings: Settings) -> int:
-    from docstring_hook.run import generate
+    from docstring_hook.pipeline import scan
 
-    return generate(paths, settings, os.environ)
+    found = scan(paths, settings)
+    for problem in found.problems:
+        print(f"{problem.path}: skipped: {problem.reason}", file=sys.stderr)
+    if not found.files:
+        return EXIT_OK
+    from docstring_hook.model.endpoint import MISSING_CREDENTIALS, resolve_endpoint
+
+    endpoint = resolve_endpoint(os.environ, settings)
+    if endpoint is None:
+        if settings.on_missing_credentials == "skip":
+            print(f"docstring-hook: {found.target_count} targets left undocumented: {MISSING_CREDENTIALS}", file=sys.stderr)
+            return EXIT_OK
+        raise ConfigError(MISSING_CREDENTIALS)
+    return asyncio.run(_generate_with(found, settings, endpoint))
+
+
+async def _generate_with(found: Scan, settings: Settings, endpoint: Endpoint) -> int:
+    from docstring_hook import pipeline
+    from docstring_hook.model.budget import RunBudget, load_counter
+    from docstring_hook.model.cache import DiskCache, NullCache, cache_folder
+    from docstring_hook.model.client import ChatClient
+    from docstring_hook.model.generate import Generator
+    from docstring_hook.model.pacing import Pacer
+
+    counter, warning = load_counter(settings.model)
+    if warning and settings.verbosity >= 0:
+        print(f"docstring-hook: warning: {warning}", file=sys.stderr)
+    cache = NullCache() if settings.no_cache else DiskCache(cache_folder(settings.cache_dir, os.environ))
+    client = ChatClient(endpoint, timeout=settings.timeout, max_output_tokens=settings.max_output_tokens)
+    pacer = Pacer(concurrency=max(1, settings.concurrency), rpm=settings.rpm, tpm=settings.tpm)
+    budget = RunBudget(
+        max_functions=settings.max_functions,
+        max_tokens=settings.max_tokens,
+        max_cost=settings.max_cost,
+        price_per_million_input=settings.price_per_million_input,
+        price_per_million_output=settings.price_per_million_output,
+    )
+    generator = Generator(client, cache, counter, pacer, budget, settings)
+    try:
+        result = await pipeline.run(found, settings, generator, write=not settings.diff)
+    finally:
+        await client.close()
+    return _finish(result, settings)
+
+
+def _finish(result: RunResult, settings: Settings) -> int:
+    from docstring_hook import report
+
+    for change in result.changes:
+        if settings.diff:
+            sys.stdout.write(change.diff)
+        else:
+            print(f"Rewriting {change.path} ({change.docstrings} docstrings)", file=sys.stderr)
+    for line in report.outcome_lines(result.outcomes):
+        print(line, file=sys.stderr)
+    if settings.verbosity >= 0:
+        print(report.summary(result.outcomes, result.usage), file=sys.stderr)
+    if settings.report:
+        Path(settings.report).write_text(json.dumps(report.to_json(result.outcomes, result.usage), indent=2) + "\n")
+    code = EXIT_CHANGED if result.changes else EXIT_OK
+    undocumented = any(o.status in (Status.SKIPPED, Status.FAILED) for o in result.outcomes)
+    if undocumented and settings.fail_on_undocumented:
+        code |= EXIT_UNDOCUMENTED
+    return code

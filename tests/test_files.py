@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from docstring_hook.repo.files import UnreadableFile, discover, is_excluded, read_source, write_atomic
+from docstring_hook.repo.files import (
+    UnreadableFile,
+    discover,
+    is_excluded,
+    read_source,
+    write_atomic,
+)
 
 
 @pytest.mark.parametrize(

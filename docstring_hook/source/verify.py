@@ -15,7 +15,13 @@ import ast
 import inspect
 from collections.abc import Mapping
 
-from docstring_hook.source.find import Definition, docstring_node, split_lines, walk_definitions
+from docstring_hook.source.find import (
+    Definition,
+    docstring_node,
+    split_lines,
+    walk_definitions,
+)
+
 
 class VerificationError(Exception):
     """The rewrite is not safe to write; the file is left alone."""

@@ -1,0 +1,162 @@
+"""Obtain one validated draft per target: cache, budget, pacing, retries, repair.
+
+Everything here talks to small protocols (`Completer`, the cache, the token
+counter), so it is tested with the real client against a real HTTP server
+and with plain doubles of these interfaces alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from docstring_hook.config import Settings
+from docstring_hook.datatypes import (
+    DocstringDraft,
+    FunctionFacts,
+    Outcome,
+    Reason,
+    Status,
+)
+from docstring_hook.model.budget import Prompt, RunBudget, TokenCounter, fit
+from docstring_hook.model.cache import DraftCache
+from docstring_hook.model.client import Completion, RejectedRequest, TransientError
+from docstring_hook.model.pacing import Pacer
+from docstring_hook.model.prompt import Message, repair_message
+from docstring_hook.model.retry import RetryPolicy, RunWaits, with_retries
+from docstring_hook.model.validate import InvalidReply, check, parse_reply
+
+
+class Completer(Protocol):
+    """What generation needs of a model endpoint."""
+
+    async def complete(self, messages: Sequence[Message]) -> Completion:
+        """Send one chat request."""
+        ...
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A target's outcome and, when documented or cached, its draft."""
+
+    outcome: Outcome
+    draft: DocstringDraft | None = None
+
+
+@dataclass
+class Usage:
+    """What the run spent; one per run, updated from one event loop."""
+
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class Generator:
+    """Turns facts into drafts for one run."""
+
+    def __init__(
+        self,
+        completer: Completer,
+        cache: DraftCache,
+        counter: TokenCounter,
+        pacer: Pacer,
+        budget: RunBudget,
+        settings: Settings,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self._completer = completer
+        self._cache = cache
+        self._counter = counter
+        self._pacer = pacer
+        self._budget = budget
+        self._settings = settings
+        self._policy = policy or RetryPolicy()
+        self.waits = RunWaits()
+        self.usage = Usage()
+
+    def prompt_for(self, facts: FunctionFacts, budget: int | None = None) -> Prompt | None:
+        """The prompt that would be sent, fitted to the token budget."""
+        limit = self._settings.prompt_budget if budget is None else budget
+        return fit(facts, self._settings.style, self._settings.model, limit, self._counter)
+
+    async def generate(self, facts: FunctionFacts) -> Generated:
+        """Obtain a validated draft for one target; never raises but for fatal errors."""
+        prompt = self.prompt_for(facts)
+        if prompt is None:
+            return self._ended(facts, Status.SKIPPED, Reason.OVER_BUDGET, "even the signature does not fit the prompt budget")
+        cached = self._from_cache(prompt, facts)
+        if cached is not None:
+            return Generated(Outcome(facts.target, Status.CACHED), cached)
+        reservation = (prompt.tokens, self._settings.max_output_tokens)
+        refusal = self._budget.admit(*reservation)
+        if refusal is not None:
+            return self._ended(facts, Status.SKIPPED, Reason.RUN_BUDGET, refusal)
+        try:
+            return await self._generate(prompt, facts)
+        except RejectedRequest as error:
+            return self._ended(facts, Status.FAILED, error.reason, str(error))
+        except TransientError as error:
+            return self._ended(facts, Status.FAILED, error.reason, f"{error} after {self._policy.max_attempts} attempts or the wait cap")
+        finally:
+            # Every request made for this target was recorded as it came back.
+            self._budget.release(reservation)
+
+    def _from_cache(self, prompt: Prompt, facts: FunctionFacts) -> DocstringDraft | None:
+        draft = self._cache.get(prompt.key)
+        if draft is None or check(draft, facts):
+            return None
+        return draft
+
+    async def _generate(self, prompt: Prompt, facts: FunctionFacts) -> Generated:
+        try:
+            completion = await self._ask(prompt.messages, prompt.tokens)
+        except RejectedRequest as error:
+            if not error.context_length:
+                raise
+            # The endpoint's context is smaller than we were told: shrink once.
+            smaller = self.prompt_for(facts, prompt.tokens // 2)
+            if smaller is None:
+                return self._ended(facts, Status.SKIPPED, Reason.OVER_BUDGET, "the prompt exceeds the model's context")
+            completion = await self._ask(smaller.messages, smaller.tokens)
+        draft, problems = self._read(completion, facts)
+        if problems:
+            repair = (*prompt.messages, Message("assistant", completion.content), repair_message(problems))
+            completion = await self._ask(repair, sum(self._counter.count(m.content) for m in repair))
+            draft, problems = self._read(completion, facts)
+        if draft is None or problems:
+            return self._ended(facts, Status.FAILED, Reason.INVALID_REPLY, "; ".join(problems))
+        self._cache.put(prompt.key, draft)
+        return Generated(Outcome(facts.target, Status.DOCUMENTED), draft)
+
+    async def _ask(self, messages: Sequence[Message], tokens: int) -> Completion:
+        async def attempt() -> Completion:
+            async with self._pacer.slot(tokens + self._settings.max_output_tokens):
+                self.usage.requests += 1
+                try:
+                    completion = await self._completer.complete(messages)
+                except TransientError as error:
+                    if error.retry_after is not None:
+                        self._pacer.pause_for(error.retry_after)
+                    raise
+            self._pacer.observe(completion.remaining_requests, completion.remaining_tokens)
+            self.usage.prompt_tokens += completion.prompt_tokens
+            self.usage.completion_tokens += completion.completion_tokens
+            self._budget.record(completion.prompt_tokens, completion.completion_tokens)
+            return completion
+
+        return await with_retries(attempt, self._policy, self.waits)
+
+    def _read(self, completion: Completion, facts: FunctionFacts) -> tuple[DocstringDraft | None, tuple[str, ...]]:
+        if completion.finish_reason == "length":
+            return None, ("the reply was cut off at the output token limit; answer more briefly",)
+        try:
+            draft = parse_reply(completion.content)
+        except InvalidReply as error:
+            return None, error.problems
+        return draft, check(draft, facts)
+
+    @staticmethod
+    def _ended(facts: FunctionFacts, status: Status, reason: Reason, detail: str) -> Generated:
+        return Generated(Outcome(facts.target, status, reason, detail))

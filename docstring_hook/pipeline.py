@@ -1,0 +1,146 @@
+"""A generating run: scan files, obtain drafts concurrently, write each file once.
+
+All targets of the run are generated concurrently (the pacer bounds what is
+in flight); a file is rendered, verified and written as soon as all of its
+own targets are settled, so an interrupted run keeps what finished.
+Never prints: the result is data for `cli` and `report`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import libcst
+
+from docstring_hook.config import Settings
+from docstring_hook.datatypes import (
+    FileProblem,
+    FunctionFacts,
+    Outcome,
+    Reason,
+    RenderOptions,
+    Status,
+)
+from docstring_hook.model.generate import Generator, Usage
+from docstring_hook.repo.files import discover, write_atomic
+from docstring_hook.scan import ScannedFile, scan_file
+from docstring_hook.source.document import document
+from docstring_hook.source.facts import describe_all
+from docstring_hook.source.verify import VerificationError
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """A file that got docstrings: written, or shown as a diff."""
+
+    path: str
+    docstrings: int
+    diff: str = ""
+
+
+@dataclass
+class Scan:
+    """The files of a run that have targets, and the ones left alone."""
+
+    files: list[ScannedFile] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
+
+    @property
+    def target_count(self) -> int:
+        """Targets across all files."""
+        return sum(len(f.targets) for f in self.files)
+
+
+@dataclass
+class RunResult:
+    """Everything a run did, for the report."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
+    changes: list[FileChange] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+
+
+def scan(
+    paths: Sequence[str], settings: Settings, changed_lines: Mapping[str, Collection[int]] | None = None
+) -> Scan:
+    """Find the targets of every file; `changed_lines` limits them per file."""
+    result = Scan()
+    for path in discover(paths, settings.root, settings.exclude_globs):
+        lines = None if changed_lines is None else changed_lines.get(path, ())
+        scanned = scan_file(path, settings, lines)
+        if isinstance(scanned, FileProblem):
+            result.problems.append(scanned)
+        elif scanned is not None and scanned.targets:
+            result.files.append(scanned)
+    return result
+
+
+async def run(found: Scan, settings: Settings, generator: Generator, *, write: bool) -> RunResult:
+    """Generate, verify and write (or diff) every file of `found`."""
+    result = RunResult(problems=list(found.problems), usage=generator.usage)
+    tasks = [asyncio.ensure_future(_document_file(f, settings, generator, write, result)) for f in found.files]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+    return result
+
+
+async def _document_file(
+    scanned: ScannedFile, settings: Settings, generator: Generator, write: bool, result: RunResult
+) -> None:
+    facts = describe_all(scanned.tree, scanned.lines, scanned.targets)
+    generated = await asyncio.gather(*(generator.generate(facts[t.line]) for t in scanned.targets))
+    drafts = {g.outcome.target.line: g.draft for g in generated if g.draft is not None}
+    outcomes = {g.outcome.target.line: g.outcome for g in generated}
+    if drafts:
+        outcomes.update(_apply(scanned, facts, drafts, settings, write, result))
+    result.outcomes.extend(outcomes[t.line] for t in scanned.targets)
+
+
+def _apply(
+    scanned: ScannedFile,
+    facts: Mapping[int, FunctionFacts],
+    drafts: Mapping[int, object],
+    settings: Settings,
+    write: bool,
+    result: RunResult,
+) -> dict[int, Outcome]:
+    """Insert, verify and write; outcomes that change because of it."""
+    source = scanned.source
+    options = RenderOptions(settings.style, line_length=settings.line_length, include_types=settings.include_types, encoding=source.encoding)
+    targets = {t.line: t for t in scanned.targets}
+    try:
+        documented = document(source.text, facts, drafts, options)  # type: ignore[arg-type]
+    except VerificationError as error:
+        detail = f"bug: the rewrite of {source.path} failed verification ({error}); the file was left alone, please report it"
+        return {line: Outcome(targets[line], Status.FAILED, Reason.VERIFICATION, detail) for line in drafts}
+    except (libcst.ParserSyntaxError, RecursionError) as error:
+        detail = f"LibCST cannot parse the file: {str(error).splitlines()[0]}"
+        return {line: Outcome(targets[line], Status.FAILED, Reason.REFUSED, detail) for line in drafts}
+    changed = {line: Outcome(targets[line], Status.SKIPPED, Reason.REFUSED, why) for line, why in documented.refused.items()}
+    if not documented.inserted:
+        return changed
+    if write:
+        try:
+            write_atomic(source.path, source.encode(documented.text))
+        except OSError as error:
+            detail = f"cannot write {source.path}: {error.strerror or error}"
+            return {line: Outcome(targets[line], Status.FAILED, Reason.WRITE_FAILED, detail) for line in drafts}
+        result.changes.append(FileChange(source.path, len(documented.inserted)))
+    else:
+        result.changes.append(FileChange(source.path, len(documented.inserted), _diff(source.path, source.text, documented.text)))
+    return changed
+
+
+def _diff(path: str, old: str, new: str) -> str:
+    return "".join(
+        difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{path}", f"b/{path}")
+    )
