@@ -25,7 +25,7 @@ def outcome_lines(outcomes: Iterable[Outcome]) -> list[str]:
     return lines
 
 
-def totals(outcomes: Iterable[Outcome], usage: Usage) -> dict[str, int]:
+def totals(outcomes: Iterable[Outcome], usage: Usage) -> dict[str, float]:
     """The counts the summary and the JSON report share."""
     listed = list(outcomes)
     counts = Counter(o.status for o in listed)
@@ -38,6 +38,8 @@ def totals(outcomes: Iterable[Outcome], usage: Usage) -> dict[str, int]:
         "requests": usage.requests,
         "prompt_tokens": usage.prompt_tokens,
         "completion_tokens": usage.completion_tokens,
+        "retries": usage.retries,
+        "waited_seconds": round(usage.waited_seconds, 3),
     }
 
 
@@ -48,6 +50,7 @@ def summary(outcomes: Iterable[Outcome], usage: Usage) -> str:
         f"{t['targets']} targets: {t['documented']} documented, {t['cached']} from cache, "
         f"{t['skipped']} skipped, {t['failed']} failed; {t['requests']} requests, "
         f"{t['prompt_tokens']} prompt + {t['completion_tokens']} completion tokens"
+        + (f"; {t['retries']} retries, {t['waited_seconds']:.1f} s waited" if t["retries"] else "")
     )
 
 

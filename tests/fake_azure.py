@@ -12,7 +12,7 @@ of the SDK or its transport is mocked. Routes:
   "API version not supported".
 - ``POST /v1/chat/completions`` (OpenAI-compatible): ``Bearer <key>``.
 
-The request/answer contract. The last user message holds a line
+The request/answer contract. The first user message holds a line
 ``Target: <qualified name>`` and the code in a fence opened by a line
 "```python" and closed by a line "```". Unless scripted otherwise the answer
 documents that code (see `default_docstring`): "Do the work of <name>.", one
@@ -245,12 +245,17 @@ def estimate_tokens(messages: Any) -> int:
 
 
 def parse_prompt(body: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
-    """The target and the fenced source of the last user message, if any."""
+    """The target and the fenced source of the first user message naming a target.
+
+    A repair request repeats the conversation and adds a user message of
+    its own: it still counts for the target of the first one.
+    """
     messages = body.get("messages") if body else None
-    users = [m for m in messages or [] if isinstance(m, dict) and m.get("role") == "user"]
-    if not users:
+    users = [_text_of(m.get("content")) for m in messages or [] if isinstance(m, dict) and m.get("role") == "user"]
+    naming = [text for text in users if _TARGET.search(text)]
+    if not naming:
         return None, None
-    text = _text_of(users[-1].get("content"))
+    text = naming[0]
     match = _TARGET.search(text)
     lines = text.splitlines()
     starts = [i for i, line in enumerate(lines) if line.strip() == "```python"]

@@ -126,10 +126,10 @@ def load_counter(model: str) -> tuple[TokenCounter, str | None]:
             encoding = tiktoken.get_encoding(FALLBACK_ENCODING)
         return TiktokenCounter(encoding), None
     except Exception as error:  # noqa: BLE001 - an optional accelerator, whatever breaks it
-        detail = str(error).splitlines()[0][:200] if str(error) else ""
+        # tiktoken downloads its encodings on first use; offline, that fails.
         return EstimatingCounter(), (
-            f"could not load the tokenizer for {model!r} ({type(error).__name__}"
-            f"{': ' + detail if detail else ''}); estimating token counts from text length instead"
+            f"could not load the tokenizer for {model!r} ({type(error).__name__}); "
+            "estimating token counts from text length instead"
         )
 
 

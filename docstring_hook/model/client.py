@@ -24,6 +24,7 @@ from docstring_hook.model.endpoint import Endpoint
 from docstring_hook.model.prompt import RESPONSE_FORMAT_SCHEMA, Message
 
 _REASONING_MODEL = re.compile(r"^(o\d|gpt-5)", re.IGNORECASE)
+_CONTEXT_LIMIT = re.compile(r"maximum context length is (\d+)")
 _FATAL_STATUS = {
     401: "the endpoint refused the credentials (401): check AZURE_OPENAI_API_KEY / OPENAI_API_KEY",
     403: "the endpoint denied access (403): check the key's permissions and network rules",
@@ -63,10 +64,13 @@ class TransientError(Exception):
 class RejectedRequest(Exception):
     """This request will never succeed as it is; `reason` goes in the report."""
 
-    def __init__(self, reason: Reason, message: str, *, context_length: bool = False) -> None:
+    def __init__(
+        self, reason: Reason, message: str, *, context_length: bool = False, context_limit: int | None = None
+    ) -> None:
         super().__init__(message)
         self.reason = reason
         self.context_length = context_length
+        self.context_limit = context_limit
 
 
 class ChatClient:
@@ -214,7 +218,13 @@ def _rate_limited(error: openai.APIStatusError) -> Exception:
 def _rejected(error: openai.APIStatusError) -> RejectedRequest:
     code = error.code or ""
     if code == "context_length_exceeded":
-        return RejectedRequest(Reason.API_ERROR, "the prompt exceeds the model's context", context_length=True)
+        limit = _CONTEXT_LIMIT.search(error.message)
+        return RejectedRequest(
+            Reason.API_ERROR,
+            "the prompt exceeds the model's context",
+            context_length=True,
+            context_limit=int(limit.group(1)) if limit else None,
+        )
     if code == "content_filter" or "content management policy" in error.message.lower():
         return RejectedRequest(Reason.CONTENT_FILTER, "the prompt was refused by the content filter")
     return RejectedRequest(Reason.API_ERROR, f"HTTP {error.status_code} {code}".strip())

@@ -19,6 +19,7 @@ from docstring_hook.datatypes import (
     Reason,
     Status,
 )
+from docstring_hook.errors import FatalAPIError
 from docstring_hook.model.budget import Prompt, RunBudget, TokenCounter, fit
 from docstring_hook.model.cache import DraftCache
 from docstring_hook.model.client import Completion, RejectedRequest, TransientError
@@ -51,6 +52,8 @@ class Usage:
     requests: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    retries: int = 0
+    waited_seconds: float = 0.0
 
 
 class Generator:
@@ -75,6 +78,7 @@ class Generator:
         self._policy = policy or RetryPolicy()
         self.waits = RunWaits()
         self.usage = Usage()
+        self._stopped: FatalAPIError | None = None
 
     def prompt_for(self, facts: FunctionFacts, budget: int | None = None) -> Prompt | None:
         """The prompt that would be sent, fitted to the token budget."""
@@ -99,6 +103,10 @@ class Generator:
             return self._ended(facts, Status.FAILED, error.reason, str(error))
         except TransientError as error:
             return self._ended(facts, Status.FAILED, error.reason, f"{error} after {self._policy.max_attempts} attempts or the wait cap")
+        except FatalAPIError as error:
+            # No other request can succeed either: the ones waiting for a slot must not be sent.
+            self._stopped = self._stopped or error
+            raise
         finally:
             # Every request made for this target was recorded as it came back.
             self._budget.release(reservation)
@@ -116,7 +124,7 @@ class Generator:
             if not error.context_length:
                 raise
             # The endpoint's context is smaller than we were told: shrink once.
-            smaller = self.prompt_for(facts, prompt.tokens // 2)
+            smaller = self.prompt_for(facts, self._shrunk_budget(prompt, error.context_limit))
             if smaller is None:
                 return self._ended(facts, Status.SKIPPED, Reason.OVER_BUDGET, "the prompt exceeds the model's context")
             completion = await self._ask(smaller.messages, smaller.tokens)
@@ -130,9 +138,17 @@ class Generator:
         self._cache.put(prompt.key, draft)
         return Generated(Outcome(facts.target, Status.DOCUMENTED), draft)
 
+    def _shrunk_budget(self, prompt: Prompt, context_limit: int | None) -> int:
+        budget = prompt.tokens * 3 // 4
+        if context_limit is not None:
+            budget = min(budget, context_limit - self._settings.max_output_tokens)
+        return budget
+
     async def _ask(self, messages: Sequence[Message], tokens: int) -> Completion:
         async def attempt() -> Completion:
             async with self._pacer.slot(tokens + self._settings.max_output_tokens):
+                if self._stopped is not None:
+                    raise self._stopped
                 self.usage.requests += 1
                 try:
                     completion = await self._completer.complete(messages)
@@ -146,7 +162,11 @@ class Generator:
             self._budget.record(completion.prompt_tokens, completion.completion_tokens)
             return completion
 
-        return await with_retries(attempt, self._policy, self.waits)
+        return await with_retries(attempt, self._policy, self.waits, on_retry=self._count_retry)
+
+    def _count_retry(self, error: TransientError, seconds: float) -> None:
+        self.usage.retries += 1
+        self.usage.waited_seconds += seconds
 
     def _read(self, completion: Completion, facts: FunctionFacts) -> tuple[DocstringDraft | None, tuple[str, ...]]:
         if completion.finish_reason == "length":
