@@ -28,6 +28,7 @@ EXIT_OK = 0
 EXIT_CHANGED = 1
 EXIT_ERROR = 2
 EXIT_UNDOCUMENTED = 4
+EXIT_INTERRUPTED = 130
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("docstring-hook: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def _settings(arguments: argparse.Namespace) -> Settings:
@@ -126,6 +127,7 @@ def _generate(paths: Sequence[str], settings: Settings) -> int:
 
 async def _generate_with(found: Scan, settings: Settings, endpoint: Endpoint) -> int:
     from docstring_hook import pipeline
+    from docstring_hook.interrupts import CtrlC
     from docstring_hook.model.budget import RunBudget, load_counter
     from docstring_hook.model.cache import DiskCache, NullCache, cache_folder
     from docstring_hook.model.client import ChatClient
@@ -146,11 +148,14 @@ async def _generate_with(found: Scan, settings: Settings, endpoint: Endpoint) ->
         price_per_million_output=settings.price_per_million_output,
     )
     generator = Generator(client, cache, counter, pacer, budget, settings)
+    abandon = asyncio.Event()
     try:
-        result = await pipeline.run(found, settings, generator, write=not settings.diff)
+        with CtrlC(generator.interrupt, abandon) as ctrl_c:
+            result = await pipeline.run(found, settings, generator, write=not settings.diff, abandon=abandon)
     finally:
         await client.close()
-    return _finish(result, settings)
+    code = _finish(result, settings)
+    return EXIT_INTERRUPTED if ctrl_c.pressed else code
 
 
 def _finish(result: RunResult, settings: Settings) -> int:

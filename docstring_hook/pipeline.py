@@ -79,18 +79,46 @@ def scan(
     return result
 
 
-async def run(found: Scan, settings: Settings, generator: Generator, *, write: bool) -> RunResult:
-    """Generate, verify and write (or diff) every file of `found`."""
+async def run(
+    found: Scan, settings: Settings, generator: Generator, *, write: bool, abandon: asyncio.Event | None = None
+) -> RunResult:
+    """Generate, verify and write (or diff) every file of `found`.
+
+    Setting `abandon` cancels the work still running: files whose targets
+    were all settled are already written, the others are left as they were
+    and their targets reported as interrupted.
+    """
     result = RunResult(problems=list(found.problems), usage=generator.usage)
     tasks = [asyncio.ensure_future(_document_file(f, settings, generator, write, result)) for f in found.files]
+    work = asyncio.gather(*tasks)
+    stopper = asyncio.ensure_future((abandon or asyncio.Event()).wait())
     try:
-        await asyncio.gather(*tasks)
-    except BaseException:
+        await asyncio.wait({work, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if work.done():
+            work.result()
+    finally:
+        stopper.cancel()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        raise
+        _quieten(work)
+    _report_unsettled(found, result)
     return result
+
+
+def _quieten(work: asyncio.Future[object]) -> None:
+    # Its error, if any, was raised already or is the cancellation we caused.
+    if work.done() and not work.cancelled():
+        work.exception()
+
+
+def _report_unsettled(found: Scan, result: RunResult) -> None:
+    settled = {o.target.path for o in result.outcomes}
+    for scanned in found.files:
+        if scanned.source.path not in settled:
+            result.outcomes.extend(
+                Outcome(t, Status.SKIPPED, Reason.INTERRUPTED, "abandoned while in flight") for t in scanned.targets
+            )
 
 
 async def _document_file(

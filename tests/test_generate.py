@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import ast
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -293,3 +296,21 @@ def test_files_are_written_only_through_the_verifier(fake: FakeAzure, legacy: Pa
     main(["crlf.py"])
     assert crlf.read_bytes().count(b"\r\n") == crlf.read_bytes().count(b"\n")
     assert b'"""' in crlf.read_bytes()
+
+
+def test_two_processes_share_one_cache_safely(fake: FakeAzure, legacy: Path, tmp_path: Path) -> None:
+    copies = [write(tmp_path / name / "legacy.py", LEGACY) for name in ("one", "two", "three")]
+    environment = {**os.environ, "DOCSTRING_HOOK_CACHE_DIR": str(tmp_path / "shared-cache")}
+
+    def start(copy: Path) -> subprocess.Popen[str]:
+        command = [sys.executable, "-m", "docstring_hook", "legacy.py"]
+        return subprocess.Popen(command, cwd=copy.parent, env=environment, stderr=subprocess.PIPE, text=True)
+
+    first, second = start(copies[0]), start(copies[1])
+    assert (first.wait(60), second.wait(60)) == (EXIT_CHANGED, EXIT_CHANGED)
+    asked_by_both = fake.count()
+    assert 4 <= asked_by_both <= 8
+    assert copies[0].read_text() == copies[1].read_text() != LEGACY
+    third = start(copies[2])
+    assert third.wait(60) == EXIT_CHANGED
+    assert (fake.count(), copies[2].read_text()) == (asked_by_both, copies[0].read_text())

@@ -7,6 +7,7 @@ and with plain doubles of these interfaces alike.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -27,6 +28,10 @@ from docstring_hook.model.pacing import Pacer
 from docstring_hook.model.prompt import Message, repair_message
 from docstring_hook.model.retry import RetryPolicy, RunWaits, with_retries
 from docstring_hook.model.validate import InvalidReply, check, parse_reply
+
+
+class Interrupted(Exception):
+    """The user asked the run to stop: no new request is sent."""
 
 
 class Completer(Protocol):
@@ -79,6 +84,16 @@ class Generator:
         self.waits = RunWaits()
         self.usage = Usage()
         self._stopped: FatalAPIError | None = None
+        self._interrupted = asyncio.Event()
+
+    def interrupt(self) -> None:
+        """Send no new request; requests in flight finish and are kept."""
+        self._interrupted.set()
+
+    @property
+    def interrupted(self) -> bool:
+        """Whether `interrupt` was called."""
+        return self._interrupted.is_set()
 
     def prompt_for(self, facts: FunctionFacts, budget: int | None = None) -> Prompt | None:
         """The prompt that would be sent, fitted to the token budget."""
@@ -93,6 +108,8 @@ class Generator:
         cached = self._from_cache(prompt, facts)
         if cached is not None:
             return Generated(Outcome(facts.target, Status.CACHED), cached)
+        if self.interrupted:
+            return self._ended(facts, Status.SKIPPED, Reason.INTERRUPTED, "the run was interrupted before its request")
         reservation = (prompt.tokens, self._settings.max_output_tokens)
         refusal = self._budget.admit(*reservation)
         if refusal is not None:
@@ -103,6 +120,8 @@ class Generator:
             return self._ended(facts, Status.FAILED, error.reason, str(error))
         except TransientError as error:
             return self._ended(facts, Status.FAILED, error.reason, f"{error} after {self._policy.max_attempts} attempts or the wait cap")
+        except Interrupted:
+            return self._ended(facts, Status.SKIPPED, Reason.INTERRUPTED, "the run was interrupted before its request")
         except FatalAPIError as error:
             # No other request can succeed either: the ones waiting for a slot must not be sent.
             self._stopped = self._stopped or error
@@ -149,6 +168,8 @@ class Generator:
             async with self._pacer.slot(tokens + self._settings.max_output_tokens):
                 if self._stopped is not None:
                     raise self._stopped
+                if self.interrupted:
+                    raise Interrupted
                 self.usage.requests += 1
                 try:
                     completion = await self._completer.complete(messages)
@@ -162,7 +183,14 @@ class Generator:
             self._budget.record(completion.prompt_tokens, completion.completion_tokens)
             return completion
 
-        return await with_retries(attempt, self._policy, self.waits, on_retry=self._count_retry)
+        return await with_retries(attempt, self._policy, self.waits, on_retry=self._count_retry, sleep=self._sleep)
+
+    async def _sleep(self, seconds: float) -> None:
+        # A retry wait ends early when the run is interrupted; the next attempt then stops.
+        try:
+            await asyncio.wait_for(self._interrupted.wait(), timeout=seconds)
+        except asyncio.TimeoutError:
+            pass
 
     def _count_retry(self, error: TransientError, seconds: float) -> None:
         self.usage.retries += 1
