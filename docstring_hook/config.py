@@ -87,6 +87,7 @@ class Settings:
     dry_run: bool = False
     report: str | None = None
     report_md: str | None = None
+    docs_md: str | None = None
     verbosity: int = 0
     root: str = "."
 
@@ -101,7 +102,7 @@ _CHOICES: Mapping[str, tuple[str, ...]] = {
     "on_missing_credentials": ("fail", "skip"),
     "scope": ("auto", "staged", "all"),
 }
-_CLI_ONLY = {"check", "diff", "dry_run", "report", "report_md", "verbosity", "root"}
+_CLI_ONLY = {"check", "diff", "dry_run", "report", "report_md", "docs_md", "verbosity", "root"}
 
 
 def find_pyproject(start: Path) -> Path | None:

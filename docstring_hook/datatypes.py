@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class Style(str, enum.Enum):
@@ -187,3 +187,33 @@ class FileProblem:
 
     path: str
     reason: str
+
+
+@dataclass
+class Usage:
+    """What the run spent; one per run, updated from one event loop."""
+
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    retries: int = 0
+    waited_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """A file that got docstrings: written, or shown as a diff."""
+
+    path: str
+    docstrings: int
+    diff: str = ""
+
+
+@dataclass
+class RunResult:
+    """Everything a run did, for the report."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
+    changes: list[FileChange] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)

@@ -17,28 +17,21 @@ import libcst
 
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import (
+    FileChange,
     FileProblem,
     FunctionFacts,
     Outcome,
     Reason,
     RenderOptions,
+    RunResult,
     Status,
 )
-from docstring_hook.model.generate import Generator, Usage
+from docstring_hook.model.generate import Generator
 from docstring_hook.repo.files import discover, write_atomic
 from docstring_hook.scan import ScannedFile, scan_file
 from docstring_hook.source.document import document
 from docstring_hook.source.facts import describe_all
 from docstring_hook.source.verify import VerificationError
-
-
-@dataclass(frozen=True)
-class FileChange:
-    """A file that got docstrings: written, or shown as a diff."""
-
-    path: str
-    docstrings: int
-    diff: str = ""
 
 
 @dataclass
@@ -52,16 +45,6 @@ class Scan:
     def target_count(self) -> int:
         """Targets across all files."""
         return sum(len(f.targets) for f in self.files)
-
-
-@dataclass
-class RunResult:
-    """Everything a run did, for the report."""
-
-    outcomes: list[Outcome] = field(default_factory=list)
-    problems: list[FileProblem] = field(default_factory=list)
-    changes: list[FileChange] = field(default_factory=list)
-    usage: Usage = field(default_factory=Usage)
 
 
 def scan(

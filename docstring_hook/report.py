@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from docstring_hook.datatypes import Outcome, Status
-from docstring_hook.model.generate import Usage
+from docstring_hook.config import Settings
+from docstring_hook.datatypes import Outcome, Status, Usage
+
+if TYPE_CHECKING:
+    from docstring_hook.model.estimate import Forecast
 
 REPORT_VERSION = 1
+_MARKDOWN_COLUMNS = ("targets", "documented", "cached", "skipped", "failed", "requests", "prompt_tokens", "completion_tokens")
 
 
 def outcome_lines(outcomes: Iterable[Outcome]) -> list[str]:
@@ -72,3 +76,76 @@ def to_json(outcomes: Iterable[Outcome], usage: Usage) -> dict[str, Any]:
         ],
         "totals": totals(listed, usage),
     }
+
+
+def cost(usage: Usage, settings: Settings) -> float | None:
+    """What the run's tokens cost at the configured prices; None without prices."""
+    if settings.price_per_million_input is None and settings.price_per_million_output is None:
+        return None
+    rate_in = settings.price_per_million_input or 0.0
+    rate_out = settings.price_per_million_output or 0.0
+    return (usage.prompt_tokens * rate_in + usage.completion_tokens * rate_out) / 1_000_000
+
+
+def to_markdown(outcomes: Iterable[Outcome], usage: Usage, settings: Settings) -> str:
+    """The `--report-md` page: totals, failures with reasons, documented functions per file."""
+    listed = list(outcomes)
+    t = totals(listed, usage)
+    spent = cost(usage, settings)
+    lines = [
+        "# docstring-hook report",
+        "",
+        "| targets | documented | from cache | skipped | failed | requests | prompt tokens | completion tokens | cost |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| " + " | ".join(str(t[k]) for k in _MARKDOWN_COLUMNS) + f" | {'n/a' if spent is None else f'{spent:.4f}'} |",
+    ]
+    left = [o for o in listed if o.status in (Status.SKIPPED, Status.FAILED)]
+    if left:
+        lines += ["", "## Left undocumented", "", "| function | status | reason |", "|---|---|---|"]
+        lines += [
+            f"| `{o.target.path}:{o.target.line}` `{_cell(o.target.qualname)}` | {o.status.value} "
+            f"| {_cell(_why(o))} |"
+            for o in left
+        ]
+    written = [o for o in listed if o.status in (Status.DOCUMENTED, Status.CACHED)]
+    if written:
+        lines += ["", "## Documented", ""]
+        for path in sorted({o.target.path for o in written}):
+            lines.append(f"- `{path}`: " + ", ".join(f"`{o.target.qualname}`" for o in written if o.target.path == path))
+    return "\n".join(lines) + "\n"
+
+
+def forecast_lines(plan: Forecast) -> list[str]:
+    """`--dry-run`: one line per target."""
+    lines = []
+    for e in plan.estimates:
+        target = e.target
+        if e.prompt_tokens is None:
+            what = "over budget: would be skipped"
+        else:
+            what = f"{e.prompt_tokens} prompt tokens" + (", elided" if e.elided else "") + (", cached" if e.cached else "")
+        lines.append(f"{target.path}:{target.line}: {target.qualname}: {what}")
+    return lines
+
+
+def forecast_summary(plan: Forecast, settings: Settings, counted_by: str) -> str:
+    """`--dry-run`: what a real run would send and what it may cost."""
+    text = (
+        f"{len(plan.estimates)} targets: {plan.cached} cached, {plan.over_budget} over budget, "
+        f"{plan.to_request} to request; {plan.prompt_tokens} prompt tokens ({counted_by}) "
+        f"and at most {plan.output_tokens_at_most} output tokens "
+        f"({plan.to_request} x max-output-tokens {settings.max_output_tokens}), repairs aside"
+    )
+    costs = plan.cost_range(settings)
+    if costs is None:
+        return text + "; set price-per-million-input/-output for a cost estimate"
+    return text + f"; cost between {costs[0]:.4f} and {costs[1]:.4f}"
+
+
+def _why(outcome: Outcome) -> str:
+    reason = outcome.reason.value if outcome.reason else ""
+    return f"{reason}: {outcome.detail}" if outcome.detail else reason
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

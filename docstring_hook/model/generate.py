@@ -8,6 +8,7 @@ and with plain doubles of these interfaces alike.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -19,6 +20,7 @@ from docstring_hook.datatypes import (
     Outcome,
     Reason,
     Status,
+    Usage,
 )
 from docstring_hook.errors import FatalAPIError
 from docstring_hook.model.budget import Prompt, RunBudget, TokenCounter, fit
@@ -50,15 +52,15 @@ class Generated:
     draft: DocstringDraft | None = None
 
 
-@dataclass
-class Usage:
-    """What the run spent; one per run, updated from one event loop."""
+def cached_draft(cache: DraftCache, key: str, facts: FunctionFacts) -> DocstringDraft | None:
+    """The cached draft for `key` if it is still valid for `facts`.
 
-    requests: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    retries: int = 0
-    waited_seconds: float = 0.0
+    Validated again because the validation rules may have changed since it was stored.
+    """
+    draft = cache.get(key)
+    if draft is None or check(draft, facts):
+        return None
+    return draft
 
 
 class Generator:
@@ -83,6 +85,7 @@ class Generator:
         self._policy = policy or RetryPolicy()
         self.waits = RunWaits()
         self.usage = Usage()
+        self.settled: Counter[Status] = Counter()
         self._stopped: FatalAPIError | None = None
         self._interrupted = asyncio.Event()
 
@@ -102,6 +105,11 @@ class Generator:
 
     async def generate(self, facts: FunctionFacts) -> Generated:
         """Obtain a validated draft for one target; never raises but for fatal errors."""
+        generated = await self._generate_target(facts)
+        self.settled[generated.outcome.status] += 1
+        return generated
+
+    async def _generate_target(self, facts: FunctionFacts) -> Generated:
         prompt = self.prompt_for(facts)
         if prompt is None:
             return self._ended(facts, Status.SKIPPED, Reason.OVER_BUDGET, "even the signature does not fit the prompt budget")
@@ -131,10 +139,7 @@ class Generator:
             self._budget.release(reservation)
 
     def _from_cache(self, prompt: Prompt, facts: FunctionFacts) -> DocstringDraft | None:
-        draft = self._cache.get(prompt.key)
-        if draft is None or check(draft, facts):
-            return None
-        return draft
+        return cached_draft(self._cache, prompt.key, facts)
 
     async def _generate(self, prompt: Prompt, facts: FunctionFacts) -> Generated:
         try:

@@ -1,0 +1,89 @@
+"""What a run would send and spend, without sending anything: `--dry-run`.
+
+It fits each prompt exactly as a real run does (same counter, same
+elision, same cache key), so its token figures are the ones a real run
+would start from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from docstring_hook.config import Settings
+from docstring_hook.datatypes import FunctionFacts, Target
+from docstring_hook.model.budget import TokenCounter, fit
+from docstring_hook.model.cache import DraftCache
+from docstring_hook.model.generate import cached_draft
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One target's prompt as a real run would build it."""
+
+    target: Target
+    prompt_tokens: int | None  # None when even the signature does not fit the budget
+    elided: bool = False
+    cached: bool = False
+
+    @property
+    def to_request(self) -> bool:
+        """Whether a real run would send a request for it."""
+        return self.prompt_tokens is not None and not self.cached
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """The whole run's estimate; output tokens are an upper bound (the cap)."""
+
+    estimates: tuple[Estimate, ...]
+    max_output_tokens: int
+
+    @property
+    def to_request(self) -> int:
+        """Targets a real run would send a request for."""
+        return sum(e.to_request for e in self.estimates)
+
+    @property
+    def cached(self) -> int:
+        """Targets whose answer is already in the cache."""
+        return sum(e.cached for e in self.estimates)
+
+    @property
+    def over_budget(self) -> int:
+        """Targets whose prompt cannot fit the budget."""
+        return sum(e.prompt_tokens is None for e in self.estimates)
+
+    @property
+    def prompt_tokens(self) -> int:
+        """Prompt tokens of the requests a real run would send (repairs aside)."""
+        return sum(e.prompt_tokens or 0 for e in self.estimates if e.to_request)
+
+    @property
+    def output_tokens_at_most(self) -> int:
+        """The output cap times the requests."""
+        return self.to_request * self.max_output_tokens
+
+    def cost_range(self, settings: Settings) -> tuple[float, float] | None:
+        """(prompt only, prompt and every output at its cap), or None without prices."""
+        if settings.price_per_million_input is None and settings.price_per_million_output is None:
+            return None
+        rate_in = (settings.price_per_million_input or 0.0) / 1_000_000
+        rate_out = (settings.price_per_million_output or 0.0) / 1_000_000
+        low = self.prompt_tokens * rate_in
+        return low, low + self.output_tokens_at_most * rate_out
+
+
+def estimate(facts: FunctionFacts, settings: Settings, counter: TokenCounter, cache: DraftCache) -> Estimate:
+    """The prompt a real run would build for one target, and whether it is cached."""
+    prompt = fit(facts, settings.style, settings.model, settings.prompt_budget, counter)
+    if prompt is None:
+        return Estimate(facts.target, None)
+    cached = cached_draft(cache, prompt.key, facts) is not None
+    return Estimate(facts.target, prompt.tokens, bool(prompt.elided), cached)
+
+
+def forecast(all_facts: Iterable[FunctionFacts], settings: Settings, counter: TokenCounter, cache: DraftCache) -> Forecast:
+    """Estimates for every target of a run."""
+    estimates = tuple(estimate(f, settings, counter, cache) for f in all_facts)
+    return Forecast(estimates, settings.max_output_tokens)
