@@ -314,3 +314,14 @@ def test_two_processes_share_one_cache_safely(fake: FakeAzure, legacy: Path, tmp
     third = start(copies[2])
     assert third.wait(60) == EXIT_CHANGED
     assert (fake.count(), copies[2].read_text()) == (asked_by_both, copies[0].read_text())
+
+
+def test_the_azure_v1_surface_is_reached_through_the_openai_route(legacy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with FakeAzure(api_key=KEY) as server:
+        monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", server.endpoint + "/openai/v1")
+        monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
+        monkeypatch.setenv("AZURE_OPENAI_DEPLOYMENT", "dep")
+        code, report = run()
+        paths = {r.path.split("?")[0] for r in server.requests}
+    assert (code, paths) == (EXIT_CHANGED, {"/openai/v1/chat/completions"})
+    assert set(fates(report).values()) == {("documented", None)}
