@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING
 
 from docstring_hook import __version__
 from docstring_hook.config import Settings, load
-from docstring_hook.datatypes import Status
+from docstring_hook.datatypes import FileProblem, Status
 from docstring_hook.errors import ConfigError, DocstringHookError
 
 if TYPE_CHECKING:
     from docstring_hook.model.endpoint import Endpoint
     from docstring_hook.pipeline import RunResult, Scan
+    from docstring_hook.scan import ScannedFile
 
 EXIT_OK = 0
 EXIT_CHANGED = 1
@@ -94,9 +95,16 @@ def _settings(arguments: argparse.Namespace) -> Settings:
 
 
 def _check(paths: Sequence[str], settings: Settings) -> int:
-    from docstring_hook.check import check
+    from docstring_hook.check import CheckResult
 
-    result = check(paths, settings)
+    result = CheckResult()
+    for scanned in _scan(paths, settings):
+        result.files += 1
+        if isinstance(scanned, FileProblem):
+            result.problems.append(scanned)
+        elif scanned is not None:
+            result.targets.extend(scanned.targets)
+            result.selected += scanned.selected
     for problem in result.problems:
         print(f"{problem.path}: skipped: {problem.reason}", file=sys.stderr)
     for target in result.targets:
@@ -107,13 +115,17 @@ def _check(paths: Sequence[str], settings: Settings) -> int:
 
 
 def _generate(paths: Sequence[str], settings: Settings) -> int:
-    from docstring_hook.pipeline import scan
-
-    found = scan(paths, settings)
-    for problem in found.problems:
+    scanned = _scan(paths, settings)
+    problems = [s for s in scanned if isinstance(s, FileProblem)]
+    for problem in problems:
         print(f"{problem.path}: skipped: {problem.reason}", file=sys.stderr)
-    if not found.files:
+    files = [s for s in scanned if s is not None and not isinstance(s, FileProblem) and s.targets]
+    if not files:
         return EXIT_OK
+    # Only now: the pipeline imports LibCST and openai, which a no-op commit must not pay for.
+    from docstring_hook.pipeline import Scan
+
+    found = Scan(files, problems)
     from docstring_hook.model.endpoint import MISSING_CREDENTIALS, resolve_endpoint
 
     endpoint = resolve_endpoint(os.environ, settings)
@@ -123,6 +135,23 @@ def _generate(paths: Sequence[str], settings: Settings) -> int:
             return EXIT_OK
         raise ConfigError(MISSING_CREDENTIALS)
     return asyncio.run(_generate_with(found, settings, endpoint))
+
+
+def _scan(paths: Sequence[str], settings: Settings) -> list[ScannedFile | FileProblem | None]:
+    """Every file of the run, scanned with `ast` alone, limited to the lines its scope counts.
+
+    `check.check` and `pipeline.scan` do the same without the scope; the
+    pipeline also imports LibCST and openai, too slow for a no-op commit.
+    """
+    from docstring_hook.repo.files import discover
+    from docstring_hook.repo.git import changes_in_scope
+    from docstring_hook.scan import scan_file
+
+    changes = changes_in_scope(settings.scope, paths, os.environ)
+    return [
+        scan_file(path, settings, None if changes is None else changes.of(path))
+        for path in discover(paths, settings.root, settings.exclude_globs)
+    ]
 
 
 async def _generate_with(found: Scan, settings: Settings, endpoint: Endpoint) -> int:
