@@ -48,7 +48,9 @@ def git(repo: Path, *arguments: str, check: bool = True) -> subprocess.Completed
 
 
 def pre_commit(repo: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pre_commit", *arguments], cwd=repo, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", *arguments], cwd=repo, capture_output=True, text=True, check=False
+    )
 
 
 def commit(repo: Path, *options: str) -> subprocess.CompletedProcess[str]:
