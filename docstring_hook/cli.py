@@ -64,6 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     output = parser.add_argument_group("output")
     output.add_argument("-q", "--quiet", action="count", default=0, help="say less")
     output.add_argument("-v", "--verbose", action="count", default=0, help="say more")
+    output.add_argument(
+        "--show-prompt", metavar="QUALNAME",
+        help="print the messages that would be sent for the targets matching this glob ('*': all); sends nothing",
+    )
     return parser
 
 
@@ -73,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     try:
         settings = _settings(arguments)
+        if arguments.show_prompt is not None:
+            return _show_prompt(arguments.paths, settings, arguments.show_prompt)
         if settings.check:
             return _check(arguments.paths, settings)
         return _generate(arguments.paths, settings)
@@ -88,10 +94,43 @@ def _settings(arguments: argparse.Namespace) -> Settings:
     overrides = {
         key: value
         for key, value in vars(arguments).items()
-        if key not in {"paths", "quiet", "verbose"}
+        if key not in {"paths", "quiet", "verbose", "show_prompt"}
     }
     overrides["verbosity"] = arguments.verbose - arguments.quiet
     return load(Path.cwd(), overrides)
+
+
+def _show_prompt(paths: Sequence[str], settings: Settings, pattern: str) -> int:
+    """Print what would be sent, redacted and elided, for the matching targets; no endpoint, no request."""
+    import fnmatch
+
+    from docstring_hook.model.budget import fit, load_counter
+    from docstring_hook.model.prompt import show_messages
+    from docstring_hook.source.facts import describe_file
+    from docstring_hook.source.find import never_send
+
+    counter, warning = load_counter(settings.model)
+    if warning and settings.verbosity >= 0:
+        print(f"docstring-hook: warning: {warning}", file=sys.stderr)
+    for scanned in _scan(paths, settings):
+        if scanned is None or isinstance(scanned, FileProblem):
+            continue
+        targets = [t for t in scanned.targets if fnmatch.fnmatchcase(t.qualname, pattern)]
+        if never_send(scanned.source.path, settings):
+            for target in targets:
+                print(f"{target.path}:{target.line}: {target.qualname}: skipped (never-send)", file=sys.stderr)
+            continue
+        described = describe_file(scanned.tree, scanned.lines, targets)
+        for target in targets:
+            prompt = fit(described.facts[target.line], settings.style, settings.model, settings.prompt_budget, counter)
+            if prompt is None:
+                print(f"{target.path}:{target.line}: {target.qualname}: skipped (over-budget)", file=sys.stderr)
+                continue
+            elided = ", elided" if prompt.elided else ""
+            print(f"=== {target.path}:{target.line}: {target.qualname} ({prompt.tokens} tokens, "
+                  f"{described.redactions[target.line]} redacted{elided}) ===")
+            sys.stdout.write(show_messages(prompt.messages))
+    return EXIT_OK
 
 
 def _check(paths: Sequence[str], settings: Settings) -> int:

@@ -37,6 +37,13 @@ DEFAULT_EXCLUDES = (
     ".eggs",
 )
 
+# Paths whose code is never sent to a model, whatever `never-send` adds.
+DEFAULT_NEVER_SEND = ("**/secrets*", "**/*credential*", "**/.env*")
+
+# Decorators that read the function's docstring at run time as data (a
+# docopt usage text): a docstring of ours would change what the code does.
+DEFAULT_DATA_DOCSTRING_DECORATORS = ("docopt_subcommands.command",)
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -61,6 +68,11 @@ class Settings:
     exclude: tuple[str, ...] = ()
     extend_default_excludes: bool = True
     skip_generated: bool = True
+    # Privacy, and code whose docstring is not documentation.
+    never_send: tuple[str, ...] = ()  # added to DEFAULT_NEVER_SEND, never replacing it
+    ignore_ply: bool = True
+    ignore_stubs: bool = True
+    data_docstring_decorators: tuple[str, ...] = DEFAULT_DATA_DOCSTRING_DECORATORS
     # Model side.
     deployment: str | None = None
     model: str = "gpt-4o-mini"
@@ -185,7 +197,8 @@ def _convert(name: str, type_name: str, value: object) -> object:
             raise ConfigError(f"{setting}: expected true or false, got {value!r}")
         return value
     if type_name.startswith("int"):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        # Only verbosity goes below 0: `-q` counts down.
+        if isinstance(value, bool) or not isinstance(value, int) or (value < 0 and name != "verbosity"):
             raise ConfigError(f"{setting}: expected a whole number >= 0, got {value!r}")
         return value
     if type_name.startswith("float"):

@@ -169,6 +169,7 @@ class Reason(str, enum.Enum):
     WRITE_FAILED = "write-failed"
     INTERRUPTED = "interrupted"
     NOT_REQUESTED = "not-requested"
+    NEVER_SEND = "never-send"
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import pytest
 
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import TargetKind
-from docstring_hook.source.find import find_targets, split_lines
+from docstring_hook.source.find import find_targets, never_send, skips_whole_file, split_lines
 
 EVERYTHING = Settings(
     ignore_init_method=False,
@@ -161,3 +161,88 @@ def test_coverage_counts_documented_definitions() -> None:
     text = 'def f():\n    """Doc."""\ndef g(): pass\n'
     findings = find_targets(ast.parse(text), split_lines(text), "m.py", EVERYTHING)
     assert (len(findings.targets), findings.selected) == (1, 2)
+
+
+PLY = "import ply.yacc as yacc\n"
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        pytest.param(PLY + "def p_expr(p):\n    p[0] = p[1]\n", [], id="ply grammar rule"),
+        pytest.param("from ply import lex\ndef t_NUMBER(t):\n    return t\n", [], id="ply token"),
+        pytest.param(PLY + "class P:\n    def p_expr(self, p):\n        pass\n", [("P", 2)], id="ply rule in a class"),
+        pytest.param(PLY + "def p_helper(a, b):\n    pass\n", [("p_helper", 2)], id="two arguments: no rule"),
+        pytest.param(PLY + "def parse(p):\n    pass\n", [("parse", 2)], id="no p_ prefix"),
+        pytest.param("def p_expr(p):\n    pass\n", [("p_expr", 1)], id="ply not imported"),
+        pytest.param(
+            "import docopt_subcommands as dsc\n@dsc.command()\ndef run(precommand, args):\n    pass\n", [],
+            id="docopt-subcommands command, through an alias",
+        ),
+        pytest.param(
+            "from docopt_subcommands import command\n@command()\ndef run(precommand, args):\n    pass\n", [],
+            id="docopt-subcommands command, imported by name",
+        ),
+        pytest.param("import click\n@click.command()\ndef run():\n    pass\n", [("run", 3)], id="click: help, not data"),
+        pytest.param(
+            "from typing import Protocol\nclass P(Protocol):\n    def m(self) -> int: ...\n    def n(self) -> int:\n        return 1\n",
+            [("P", 2), ("P.n", 4)], id="protocol stub method",
+        ),
+        pytest.param("import typing\nclass P(typing.Protocol[T]):\n    ...\n", [], id="protocol class of ... only"),
+        pytest.param("class C:\n    def m(self): ...\n", [("C", 1), ("C.m", 2)], id="... outside a protocol"),
+        pytest.param('def f():\n    "un-stripped docstring"\n    return 1\n', [], id="first statement a string"),
+        pytest.param('class C:\n    __doc__ = make_doc()\n', [], id="__doc__ assigned in the class body"),
+        pytest.param('def f():\n    pass\nf.__doc__ = TEXT\n', [], id="__doc__ assigned to the function"),
+        pytest.param('class C:\n    def m(self): pass\nC.m.__doc__ = TEXT\n', [("C", 1)], id="__doc__ assigned to a method"),
+    ],
+)
+def test_code_whose_docstring_is_not_documentation(source: str, expected: list[tuple[str, int]]) -> None:
+    assert found(source) == expected
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        pytest.param({}, [], id="defaults"),
+        pytest.param({"ignore_ply": False}, [("p_expr", 2)], id="ply rules"),
+        pytest.param({"data_docstring_decorators": ()}, [("run", 4)], id="no data decorators"),
+        pytest.param({"data_docstring_decorators": ("app.*",)}, [("run", 4)], id="the list replaces the default"),
+    ],
+)
+def test_those_skips_can_be_turned_off(changes: dict[str, object], expected: list[tuple[str, int]]) -> None:
+    source = "import ply.yacc, docopt_subcommands as dsc\ndef p_expr(p): pass\n@dsc.command()\ndef run(a, b): pass\n"
+    assert found(source, dataclasses.replace(EVERYTHING, **changes)) == expected
+
+
+def test_protocol_stubs_can_be_documented() -> None:
+    source = "from typing import Protocol\nclass P(Protocol):\n    def m(self) -> int: ...\n"
+    assert found(source, dataclasses.replace(EVERYTHING, ignore_stubs=False)) == [("P", 2), ("P.m", 3)]
+
+
+def test_stub_files_are_skipped_unless_enabled() -> None:
+    source = "def f(x: int) -> int: ...\n"
+    assert found(source, path="m.pyi") == []
+    assert found(source, dataclasses.replace(EVERYTHING, ignore_stubs=False), path="m.pyi") == [("f", 1)]
+
+
+def test_skip_file_pragma_passes_over_the_whole_file() -> None:
+    assert skips_whole_file("# docstring-hook: skip-file\ndef f(): pass\n", Settings()) == "skip-file pragma"
+
+
+@pytest.mark.parametrize(
+    ("path", "extra", "expected"),
+    [
+        ("secrets.py", (), True),
+        ("app/secrets/db.py", (), True),
+        ("app/aws_credentials.py", (), True),
+        (".env.py", (), True),
+        ("app/config/.envrc.py", (), True),
+        ("app/models.py", (), False),
+        ("app/settings.py", (), False),
+        ("app/settings.py", ("settings.py",), True),
+        ("app/settings/prod.py", ("app/settings/*",), True),
+        ("secrets.py", ("other.py",), True),  # additions never remove the defaults
+    ],
+)
+def test_never_send(path: str, extra: tuple[str, ...], expected: bool) -> None:
+    assert never_send(path, Settings(never_send=extra)) is expected

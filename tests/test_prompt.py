@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from docstring_hook.config import Settings
-from docstring_hook.datatypes import FunctionFacts, Style
+from docstring_hook.datatypes import FunctionFacts, Param, Style, Target, TargetKind
 from docstring_hook.model import prompt
 from docstring_hook.model.prompt import (
     RESPONSE_FORMAT_SCHEMA,
@@ -20,6 +20,7 @@ from docstring_hook.model.prompt import (
     cache_key,
     plain_text_messages,
     repair_message,
+    show_messages,
 )
 from docstring_hook.source.facts import describe_all
 from docstring_hook.source.find import find_targets, split_lines
@@ -377,3 +378,20 @@ def test_the_cache_key_survives_lone_surrogates() -> None:
     assert cache_key(messages, style=Style.GOOGLE, model="m") != cache_key(
         messages[:0], style=Style.GOOGLE, model="m"
     )
+
+
+def test_messages_are_redacted_whoever_built_the_facts() -> None:
+    facts = FunctionFacts(
+        target=Target("m.py", "connect", 1, TargetKind.FUNCTION),
+        source='def connect(key="AKIAZZZZFAKE0EXAMPLE"):\n    pass\n',
+        params=(Param("key", default="'AKIAZZZZFAKE0EXAMPLE'"),),
+        module_summary="Uses sk_live_FAKEFAKEFAKEFAKE0000.",
+    )
+    text = "".join(m.content for m in build_messages(facts, Style.GOOGLE, facts.source))
+    assert "AKIAZZZZFAKE0EXAMPLE" not in text and "sk_live_" not in text
+    assert text.count("<redacted:aws-key>") == 2  # the parameter list and the code
+
+
+def test_show_messages_prints_each_content_verbatim_under_its_role() -> None:
+    messages = (Message("system", "Be brief.\n"), Message("user", "Target: f"))
+    assert show_messages(messages) == "--- system ---\nBe brief.\n\n--- user ---\nTarget: f\n"

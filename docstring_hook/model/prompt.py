@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from docstring_hook.datatypes import FunctionFacts, Param, Style, TargetKind
+from docstring_hook.model.redact import redact, redact_facts
 
 PROMPT_VERSION = 1
 
@@ -149,7 +150,12 @@ def build_messages(
     with a line "```". With `plain_text`, the model is asked for the
     docstring itself rather than a JSON object (for endpoints with no JSON
     support).
+
+    Facts and source are redacted again, whoever built them: on facts from
+    `describe_file` this finds nothing more and changes nothing.
     """
+    facts, _ = redact_facts(facts)
+    source = redact(source).text
     system = (
         _GOOD_DOCSTRING + "\n\n" + (_text_answer(style) if plain_text else _JSON_ANSWER)
     )
@@ -196,6 +202,11 @@ def cache_key(messages: Sequence[Message], *, style: Style, model: str) -> str:
         separators=(",", ":"),
     )
     return hashlib.sha256(payload.encode("ascii")).hexdigest()
+
+
+def show_messages(messages: Sequence[Message]) -> str:
+    """Messages as `--show-prompt` prints them: each content verbatim under its role."""
+    return "".join(f"--- {m.role} ---\n{m.content}\n" for m in messages)
 
 
 def _text_answer(style: Style) -> str:

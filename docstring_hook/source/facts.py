@@ -1,31 +1,53 @@
-"""What the code says about a definition: the input to prompts and validation."""
+"""What the code says about a definition: the input to prompts and validation.
+
+Facts leave `describe_file` with their secrets already masked (see
+`model.redact`): whatever is built from them, prompts, cache keys,
+`--show-prompt`, cannot hold one.
+"""
 
 from __future__ import annotations
 
 import ast
 import textwrap
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from docstring_hook.datatypes import FunctionFacts, Param, ParamKind, Target, TargetKind
+from docstring_hook.model.redact import redact_facts
 from docstring_hook.source.find import Definition, Scope, walk_definitions
 
 _BRANCHES = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.ExceptHandler, ast.IfExp, ast.With, ast.AsyncWith, ast.Assert, ast.comprehension, ast.match_case)
 
 
-def describe_all(tree: ast.Module, lines: list[str], targets: list[Target]) -> dict[int, FunctionFacts]:
-    """Facts for each target, keyed by its line."""
+@dataclass(frozen=True)
+class Described:
+    """Redacted facts for each target, and how many values were masked in each, keyed by line."""
+
+    facts: dict[int, FunctionFacts]
+    redactions: dict[int, int]
+
+
+def describe_file(tree: ast.Module, lines: list[str], targets: list[Target]) -> Described:
+    """Facts for each target, secrets masked, keyed by its line."""
     wanted = {t.line: t for t in targets}
     module_summary = _summary(ast.get_docstring(tree))
-    facts: dict[int, FunctionFacts] = {}
+    described = Described({}, {})
     for definition, scope in walk_definitions(tree):
         target = wanted.get(definition.lineno)
         if target is not None and target.qualname == scope.qualname:
-            facts[target.line] = describe(definition, scope, target, lines, module_summary)
-    return facts
+            facts, count = redact_facts(describe(definition, scope, target, lines, module_summary))
+            described.facts[target.line] = facts
+            described.redactions[target.line] = count
+    return described
+
+
+def describe_all(tree: ast.Module, lines: list[str], targets: list[Target]) -> dict[int, FunctionFacts]:
+    """Facts for each target, secrets masked, keyed by its line."""
+    return describe_file(tree, lines, targets).facts
 
 
 def describe(definition: Definition, scope: Scope, target: Target, lines: list[str], module_summary: str | None) -> FunctionFacts:
-    """The facts of one definition."""
+    """The facts of one definition, as written: secrets not masked."""
     enclosing = scope.parents[-1] if scope.in_class else None
     common = {
         "target": target,

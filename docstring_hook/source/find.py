@@ -9,13 +9,15 @@ identically, so the rewriter can find them again in its own tree.
 from __future__ import annotations
 
 import ast
+import fnmatch
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from docstring_hook.config import Settings
+from docstring_hook.config import DEFAULT_NEVER_SEND, Settings
 from docstring_hook.datatypes import Target, TargetKind
+from docstring_hook.repo.files import is_excluded
 
 SKIP_PRAGMA = "docstring-hook: skip"
 SKIP_FILE_PRAGMA = "docstring-hook: skip-file"
@@ -94,6 +96,21 @@ def is_test_file(path: str) -> bool:
     return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
 
 
+def never_send(path: str, settings: Settings) -> bool:
+    """Whether `path` matches a `never-send` glob (the defaults always apply).
+
+    Globs read as `exclude` reads them, except that a leading `**/` also
+    matches at the root: `**/secrets*` matches `secrets.py` and `app/secrets/x.py`.
+    """
+    globs = [_anywhere(glob) for glob in (*DEFAULT_NEVER_SEND, *settings.never_send)]
+    return is_excluded(path, settings.root, globs)
+
+
+def _anywhere(glob: str) -> str:
+    rest = glob.removeprefix("**/")
+    return rest if "/" not in rest else glob
+
+
 def skips_whole_file(source: str, settings: Settings) -> str | None:
     """Why a whole file is passed over, or None."""
     if SKIP_FILE_PRAGMA in source:
@@ -125,17 +142,95 @@ def find_targets(
     """
     if settings.ignore_tests and is_test_file(path):
         return Findings([], 0)
+    if settings.ignore_stubs and path.endswith(".pyi"):
+        return Findings([], 0)
+    module = _module_of(tree)
     targets = []
     selected = 0
     for definition, scope in walk_definitions(tree):
-        if not _selected(definition, scope, lines, settings):
+        if not _selected(definition, scope, lines, settings, module):
             continue
         if changed_lines is not None and not _touches(definition, changed_lines):
             continue
         selected += 1
-        if not has_docstring(definition):
+        if not has_docstring(definition) and not _doc_assigned(definition, scope, module):
             targets.append(Target(path, scope.qualname, definition.lineno, _kind(definition, scope)))
     return Findings(sorted(targets, key=lambda t: t.line), selected)
+
+
+@dataclass(frozen=True)
+class _Module:
+    """What selecting a definition needs to know of its whole module."""
+
+    imports_ply: bool
+    aliases: Mapping[str, str]  # local name -> the dotted name it was imported as
+    doc_assigned: frozenset[str]  # `X` and `A.b` of every `X.__doc__ = ...`, `A.b.__doc__ = ...`
+
+
+def _module_of(tree: ast.Module) -> _Module:
+    aliases: dict[str, str] = {}
+    imported: list[str] = []
+    doc_assigned: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported.extend(a.name for a in node.names)
+            aliases.update({a.asname: a.name for a in node.names if a.asname})
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            imported.append(node.module)
+            aliases.update({a.asname or a.name: f"{node.module}.{a.name}" for a in node.names})
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            doc_assigned.update(_dotted(t.value) for t in targets if isinstance(t, ast.Attribute) and t.attr == "__doc__")
+    imports_ply = any(name == "ply" or name.startswith("ply.") for name in imported)
+    return _Module(imports_ply, aliases, frozenset(doc_assigned))
+
+
+def _doc_assigned(definition: Definition, scope: Scope, module: _Module) -> bool:
+    """`__doc__` set by assignment: the documentation exists, written as code."""
+    if isinstance(definition, ast.ClassDef) and any(
+        isinstance(s, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__doc__" for t in s.targets)
+        for s in definition.body
+    ):
+        return True
+    return scope.qualname in module.doc_assigned or definition.name in module.doc_assigned
+
+
+def _docstring_is_not_documentation(definition: Definition, scope: Scope, settings: Settings, module: _Module) -> bool:
+    """Definitions whose docstring code reads as data, and `...` stubs of a Protocol."""
+    if settings.ignore_stubs and _is_protocol_stub(definition, scope):
+        return True
+    if isinstance(definition, ast.ClassDef):
+        return False
+    if settings.ignore_ply and module.imports_ply and _is_ply_rule(definition, scope):
+        return True
+    names = {n for d in definition.decorator_list for n in _decorator_names(d, module.aliases)}
+    return any(fnmatch.fnmatchcase(n, p) for n in names for p in settings.data_docstring_decorators)
+
+
+def _is_ply_rule(definition: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope) -> bool:
+    """A PLY grammar rule or token: its docstring is the grammar or the regex.
+
+    yacc and lex collect every `p_`/`t_` function of one argument (`p`, `t`),
+    or of `self` and one argument in a class passed as `module=`.
+    """
+    arguments = definition.args
+    positional = [*arguments.posonlyargs, *arguments.args][1 if scope.in_class else 0 :]
+    one = len(positional) == 1 and not (arguments.vararg or arguments.kwonlyargs or arguments.kwarg)
+    return definition.name.startswith(("p_", "t_")) and one
+
+
+def _is_protocol_stub(definition: Definition, scope: Scope) -> bool:
+    body = definition.body[1:] if docstring_node(definition) is not None else definition.body
+    only_ellipsis = bool(body) and all(
+        isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and s.value.value is Ellipsis for s in body
+    )
+    in_protocol = scope.in_class and _is_protocol(scope.parents[-1])  # type: ignore[arg-type]
+    return only_ellipsis and (in_protocol or (isinstance(definition, ast.ClassDef) and _is_protocol(definition)))
+
+
+def _is_protocol(definition: ast.ClassDef) -> bool:
+    bases = [b.value if isinstance(b, ast.Subscript) else b for b in definition.bases]
+    return any(_dotted(b) == "Protocol" or _dotted(b).endswith(".Protocol") for b in bases)
 
 
 def _kind(definition: Definition, scope: Scope) -> TargetKind:
@@ -150,13 +245,15 @@ def _touches(definition: Definition, changed_lines: Collection[int]) -> bool:
     return any(first <= line <= last for line in changed_lines)
 
 
-def _selected(definition: Definition, scope: Scope, lines: list[str], settings: Settings) -> bool:
+def _selected(definition: Definition, scope: Scope, lines: list[str], settings: Settings, module: _Module) -> bool:
     name = definition.name
     if _has_pragma(definition, lines):
         return False
     if settings.include_regex and not any(re.search(p, scope.qualname) for p in settings.include_regex):
         return False
     if any(re.search(p, scope.qualname) for p in settings.exclude_regex):
+        return False
+    if _docstring_is_not_documentation(definition, scope, settings, module):
         return False
     if isinstance(definition, ast.ClassDef):
         return _class_selected(name, scope, settings)
@@ -207,16 +304,25 @@ def _statement_count(definition: Definition) -> int:
 
 
 def _decorator_name(decorator: ast.expr) -> str:
-    if isinstance(decorator, ast.Call):
-        decorator = decorator.func
-    parts = []
-    while isinstance(decorator, ast.Attribute):
-        parts.append(decorator.attr)
-        decorator = decorator.value
-    if isinstance(decorator, ast.Name):
-        parts.append(decorator.id)
-    name = ".".join(reversed(parts))
+    name = _dotted(decorator.func if isinstance(decorator, ast.Call) else decorator)
     return "typing.overload" if name.endswith(".overload") else name
+
+
+def _decorator_names(decorator: ast.expr, aliases: Mapping[str, str]) -> set[str]:
+    """The decorator's dotted name as written and as imported: `dsc.command`, `docopt_subcommands.command`."""
+    written = _dotted(decorator.func if isinstance(decorator, ast.Call) else decorator)
+    head, dot, rest = written.partition(".")
+    return {written, aliases[head] + dot + rest} if head in aliases else {written}
+
+
+def _dotted(node: ast.expr) -> str:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
 def _has_pragma(definition: Definition, lines: list[str]) -> bool:
