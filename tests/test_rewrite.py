@@ -148,6 +148,11 @@ def test_insertions(source: str, lines: set[int], expected: str) -> None:
     [
         pytest.param('def f(): ""\n', "shares its line with the definition", id="blank docstring in a suite"),
         pytest.param('def f():\n    ""; x = 1\n', "shares its line with other statements", id="blank docstring with a statement"),
+        pytest.param(
+            "def f():\n    try:\n        pass\n    except OSError :\n        pass\n",
+            "does not reproduce this file",
+            id="LibCST would drop the space before the colon",
+        ),
     ],
 )
 def test_refusals_leave_the_text_alone(source: str, reason: str) -> None:
@@ -191,3 +196,25 @@ def test_refusals_leave_the_text_alone(source: str, reason: str) -> None:
 def test_verification_catches(old: str, new: str, expected: dict[int, str], message: str) -> None:
     with pytest.raises(VerificationError, match=message):
         verify(old, new, expected)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        pytest.param(
+            "def f(a):\n    pass\n",
+            'def f(a):\n    """\n\n    Args:\n        a: The first.\n    """\n    pass\n',
+            {1: "Args:\n    a: The first."},
+            id="no summary line: the sections keep their indentation",
+        ),
+        pytest.param(
+            "def f(a):\n    pass\n",
+            'def f(a):\n    """\n\n    :param a: The first,\n        wrapped.\n    """\n    pass\n',
+            {1: ":param a: The first,\n    wrapped."},
+            id="no summary line: a wrapped field keeps its hanging indent",
+        ),
+    ],
+)
+def test_verification_accepts(old: str, new: str, expected: dict[int, str]) -> None:
+    """`expected` holds cleaned values: cleaning them again would dedent these."""
+    verify(old, new, expected)

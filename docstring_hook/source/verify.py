@@ -12,7 +12,6 @@ Three independent checks, none of which trusts the rewriter:
 from __future__ import annotations
 
 import ast
-import inspect
 from collections.abc import Mapping
 
 from docstring_hook.source.find import (
@@ -31,7 +30,8 @@ def verify(old: str, new: str, expected: Mapping[int, str]) -> None:
     """Raise `VerificationError` unless `new` is `old` plus the `expected` docstrings.
 
     `expected` maps the `def`/`class` line of each rewritten definition in
-    `old` to the docstring value it must now have.
+    `old` to the docstring value it must now have, as `inspect.cleandoc`
+    leaves it (`Rendered.value`).
     """
     old_tree = _parse(old, "original")
     new_tree = _parse(new, "rewritten")
@@ -74,8 +74,10 @@ def _paired_definitions(old_tree: ast.Module, new_tree: ast.Module) -> list[tupl
 
 
 def _check_docstring(definition: Definition, value: str) -> None:
+    # `value` is cleaned already; cleaning it again is no no-op: with no summary
+    # line, cleandoc would dedent the sections that follow.
     actual = ast.get_docstring(definition, clean=True)
-    if actual != inspect.cleandoc(value):
+    if actual != value:
         raise VerificationError(f"line {definition.lineno}: the docstring is not the one rendered")
 
 
