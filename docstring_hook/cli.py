@@ -7,11 +7,9 @@ need them, so `--check` and a commit with nothing to do stay fast.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,8 +19,9 @@ from docstring_hook.datatypes import FileProblem, Status
 from docstring_hook.errors import ConfigError, DocstringHookError
 
 if TYPE_CHECKING:
+    from docstring_hook.datatypes import RunResult
     from docstring_hook.model.endpoint import Endpoint
-    from docstring_hook.pipeline import RunResult, Scan
+    from docstring_hook.pipeline import Scan
     from docstring_hook.scan import ScannedFile
 
 EXIT_OK = 0
@@ -45,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--diff", action="store_true", default=None, help="print the changes as a diff instead of writing")
     mode.add_argument("--dry-run", action="store_true", default=None, help="list targets and estimate tokens and cost; no request")
     mode.add_argument("--report", metavar="FILE", help="write a JSON report")
-    mode.add_argument("--report-md", metavar="FILE", help="write a Markdown report")
+    mode.add_argument("--report-md", metavar="FILE", help="write a Markdown report for a pull request")
+    mode.add_argument("--docs-md", metavar="FILE", help="write a Markdown page of the documented API of the files")
     mode.add_argument("--scope", choices=("auto", "staged", "all"), help="which functions count (default: auto)")
     model = parser.add_argument_group("model")
     model.add_argument("--deployment", help="Azure OpenAI deployment (else $AZURE_OPENAI_DEPLOYMENT)")
@@ -160,11 +160,16 @@ def _generate(paths: Sequence[str], settings: Settings) -> int:
         print(f"{problem.path}: skipped: {problem.reason}", file=sys.stderr)
     files = [s for s in scanned if s is not None and not isinstance(s, FileProblem) and s.targets]
     if not files:
+        from docstring_hook.datatypes import RunResult
+
+        _write_reports(RunResult(problems=problems), settings, [s.source.path for s in scanned if _parsed(s)])
         return EXIT_OK
     # Only now: the pipeline imports LibCST and openai, which a no-op commit must not pay for.
     from docstring_hook.pipeline import Scan
 
     found = Scan(files, problems)
+    if settings.dry_run:
+        return _dry_run(found, settings)
     from docstring_hook.model.endpoint import MISSING_CREDENTIALS, resolve_endpoint
 
     endpoint = resolve_endpoint(os.environ, settings)
@@ -173,7 +178,16 @@ def _generate(paths: Sequence[str], settings: Settings) -> int:
             print(f"docstring-hook: {found.target_count} targets left undocumented: {MISSING_CREDENTIALS}", file=sys.stderr)
             return EXIT_OK
         raise ConfigError(MISSING_CREDENTIALS)
-    return asyncio.run(_generate_with(found, settings, endpoint))
+    import asyncio
+
+    code = asyncio.run(_generate_with(found, settings, endpoint))
+    if settings.docs_md:
+        _write_api_docs(settings.docs_md, [s.source.path for s in scanned if _parsed(s)])
+    return code
+
+
+def _parsed(scanned: ScannedFile | FileProblem | None) -> bool:
+    return scanned is not None and not isinstance(scanned, FileProblem)
 
 
 def _scan(paths: Sequence[str], settings: Settings) -> list[ScannedFile | FileProblem | None]:
@@ -194,36 +208,32 @@ def _scan(paths: Sequence[str], settings: Settings) -> list[ScannedFile | FilePr
 
 
 async def _generate_with(found: Scan, settings: Settings, endpoint: Endpoint) -> int:
-    from docstring_hook import pipeline
-    from docstring_hook.interrupts import CtrlC
-    from docstring_hook.model.budget import RunBudget, load_counter
-    from docstring_hook.model.cache import DiskCache, NullCache, cache_folder
-    from docstring_hook.model.client import ChatClient
-    from docstring_hook.model.generate import Generator
-    from docstring_hook.model.pacing import Pacer
+    from docstring_hook import run
 
-    counter, warning = load_counter(settings.model)
-    if warning and settings.verbosity >= 0:
-        print(f"docstring-hook: warning: {warning}", file=sys.stderr)
-    cache = NullCache() if settings.no_cache else DiskCache(cache_folder(settings.cache_dir, os.environ))
-    client = ChatClient(endpoint, timeout=settings.timeout, max_output_tokens=settings.max_output_tokens)
-    pacer = Pacer(concurrency=max(1, settings.concurrency), rpm=settings.rpm, tpm=settings.tpm)
-    budget = RunBudget(
-        max_functions=settings.max_functions,
-        max_tokens=settings.max_tokens,
-        max_cost=settings.max_cost,
-        price_per_million_input=settings.price_per_million_input,
-        price_per_million_output=settings.price_per_million_output,
-    )
-    generator = Generator(client, cache, counter, pacer, budget, settings)
-    abandon = asyncio.Event()
-    try:
-        with CtrlC(generator.interrupt, abandon) as ctrl_c:
-            result = await pipeline.run(found, settings, generator, write=not settings.diff, abandon=abandon)
-    finally:
-        await client.close()
-    code = _finish(result, settings)
-    return EXIT_INTERRUPTED if ctrl_c.pressed else code
+    counter = run.token_counter(settings, _warn(settings))
+    cache = run.open_cache(settings, os.environ)
+    finished = await run.generate(found, settings, endpoint, counter, cache)
+    code = _finish(finished.result, settings)
+    return EXIT_INTERRUPTED if finished.interrupted else code
+
+
+def _dry_run(found: Scan, settings: Settings) -> int:
+    from docstring_hook import report, run
+
+    counter = run.token_counter(settings, _warn(settings))
+    plan = run.plan(found, settings, counter, run.open_cache(settings, os.environ))
+    for line in report.forecast_lines(plan):
+        print(line)
+    print(report.forecast_summary(plan, settings, run.counted_by(counter)), file=sys.stderr)
+    return EXIT_OK
+
+
+def _warn(settings: Settings) -> Callable[[str], None]:
+    def warn(message: str) -> None:
+        if settings.verbosity >= 0:
+            print(f"docstring-hook: warning: {message}", file=sys.stderr)
+
+    return warn
 
 
 def _finish(result: RunResult, settings: Settings) -> int:
@@ -237,11 +247,36 @@ def _finish(result: RunResult, settings: Settings) -> int:
     for line in report.outcome_lines(result.outcomes):
         print(line, file=sys.stderr)
     if settings.verbosity >= 0:
-        print(report.summary(result.outcomes, result.usage), file=sys.stderr)
-    if settings.report:
-        Path(settings.report).write_text(json.dumps(report.to_json(result.outcomes, result.usage), indent=2) + "\n")
+        print(report.summary(result.outcomes, result.usage, result.redactions), file=sys.stderr)
+    _write_reports(result, settings)
     code = EXIT_CHANGED if result.changes else EXIT_OK
     undocumented = any(o.status in (Status.SKIPPED, Status.FAILED) for o in result.outcomes)
     if undocumented and settings.fail_on_undocumented:
         code |= EXIT_UNDOCUMENTED
     return code
+
+
+def _write_reports(result: RunResult, settings: Settings, documented_paths: Sequence[str] = ()) -> None:
+    import json
+
+    from docstring_hook import report
+
+    if settings.docs_md and documented_paths:
+        _write_api_docs(settings.docs_md, documented_paths)
+    if settings.report:
+        Path(settings.report).write_text(json.dumps(report.to_json(result.outcomes, result.usage, result.redactions), indent=2) + "\n")
+    if settings.report_md:
+        Path(settings.report_md).write_text(report.to_markdown(result.outcomes, result.usage, settings))
+
+
+def _write_api_docs(destination: str, paths: Sequence[str]) -> None:
+    from docstring_hook.apidocs import api_markdown
+    from docstring_hook.repo.files import UnreadableFile, read_source
+
+    files = []
+    for path in paths:
+        try:
+            files.append((path, read_source(path).text))
+        except (OSError, UnreadableFile):
+            continue  # already reported when the run scanned it
+    Path(destination).write_text(api_markdown(files), encoding="utf-8")
