@@ -218,3 +218,4 @@ class RunResult:
     problems: list[FileProblem] = field(default_factory=list)
     changes: list[FileChange] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
+    redactions: dict[tuple[str, int], int] = field(default_factory=dict)  # (path, line): values masked

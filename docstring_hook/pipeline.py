@@ -30,7 +30,8 @@ from docstring_hook.model.generate import Generator
 from docstring_hook.repo.files import discover, write_atomic
 from docstring_hook.scan import ScannedFile, scan_file
 from docstring_hook.source.document import document
-from docstring_hook.source.facts import describe_all
+from docstring_hook.source.facts import describe_file
+from docstring_hook.source.find import never_send
 from docstring_hook.source.verify import VerificationError
 
 
@@ -107,7 +108,13 @@ def _report_unsettled(found: Scan, result: RunResult) -> None:
 async def _document_file(
     scanned: ScannedFile, settings: Settings, generator: Generator, write: bool, result: RunResult
 ) -> None:
-    facts = describe_all(scanned.tree, scanned.lines, scanned.targets)
+    if never_send(scanned.source.path, settings):
+        detail = "the path matches never-send: write this docstring by hand"
+        result.outcomes.extend(Outcome(t, Status.SKIPPED, Reason.NEVER_SEND, detail) for t in scanned.targets)
+        return
+    described = describe_file(scanned.tree, scanned.lines, scanned.targets)
+    facts = described.facts
+    result.redactions.update({(t.path, t.line): described.redactions.get(t.line, 0) for t in scanned.targets})
     generated = await asyncio.gather(*(generator.generate(facts[t.line]) for t in scanned.targets))
     drafts = {g.outcome.target.line: g.draft for g in generated if g.draft is not None}
     outcomes = {g.outcome.target.line: g.outcome for g in generated}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from docstring_hook.config import Settings
@@ -47,20 +47,25 @@ def totals(outcomes: Iterable[Outcome], usage: Usage) -> dict[str, float]:
     }
 
 
-def summary(outcomes: Iterable[Outcome], usage: Usage) -> str:
+def summary(outcomes: Iterable[Outcome], usage: Usage, redactions: Mapping[tuple[str, int], int] | None = None) -> str:
     """One line for the end of a run."""
     t = totals(outcomes, usage)
+    masked = sum((redactions or {}).values())
     return (
         f"{t['targets']} targets: {t['documented']} documented, {t['cached']} from cache, "
         f"{t['skipped']} skipped, {t['failed']} failed; {t['requests']} requests, "
         f"{t['prompt_tokens']} prompt + {t['completion_tokens']} completion tokens"
         + (f"; {t['retries']} retries, {t['waited_seconds']:.1f} s waited" if t["retries"] else "")
+        + (f"; {masked} secret-looking values masked" if masked else "")
     )
 
 
-def to_json(outcomes: Iterable[Outcome], usage: Usage) -> dict[str, Any]:
+def to_json(
+    outcomes: Iterable[Outcome], usage: Usage, redactions: Mapping[tuple[str, int], int] | None = None
+) -> dict[str, Any]:
     """The `--report` document (schema version 1)."""
     listed = list(outcomes)
+    masked = redactions or {}
     return {
         "version": REPORT_VERSION,
         "functions": [
@@ -71,10 +76,11 @@ def to_json(outcomes: Iterable[Outcome], usage: Usage) -> dict[str, Any]:
                 "status": o.status.value,
                 "reason": o.reason.value if o.reason else None,
                 "detail": o.detail,
+                "redactions": masked.get((o.target.path, o.target.line), 0),
             }
             for o in listed
         ],
-        "totals": totals(listed, usage),
+        "totals": {**totals(listed, usage), "redactions": sum(masked.values())},
     }
 
 
@@ -130,8 +136,9 @@ def forecast_lines(plan: Forecast) -> list[str]:
 
 def forecast_summary(plan: Forecast, settings: Settings, counted_by: str) -> str:
     """`--dry-run`: what a real run would send and what it may cost."""
+    never = f", {plan.withheld} never-send" if plan.withheld else ""
     text = (
-        f"{len(plan.estimates)} targets: {plan.cached} cached, {plan.over_budget} over budget, "
+        f"{len(plan.estimates) + plan.withheld} targets: {plan.cached} cached, {plan.over_budget} over budget{never}, "
         f"{plan.to_request} to request; {plan.prompt_tokens} prompt tokens ({counted_by}) "
         f"and at most {plan.output_tokens_at_most} output tokens "
         f"({plan.to_request} x max-output-tokens {settings.max_output_tokens}), repairs aside"

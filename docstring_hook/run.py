@@ -26,6 +26,7 @@ from docstring_hook.model.estimate import Forecast, forecast
 from docstring_hook.model.generate import Generator
 from docstring_hook.model.pacing import Pacer
 from docstring_hook.source.facts import describe_all
+from docstring_hook.source.find import never_send
 
 
 @dataclass(frozen=True)
@@ -57,10 +58,14 @@ def counted_by(counter: TokenCounter) -> str:
 def plan(found: pipeline.Scan, settings: Settings, counter: TokenCounter, cache: DraftCache) -> Forecast:
     """`--dry-run`: every target's prompt as a real run would build it; nothing is sent."""
     facts = []
+    withheld = 0
     for scanned in found.files:
+        if never_send(scanned.source.path, settings):
+            withheld += len(scanned.targets)
+            continue
         described = describe_all(scanned.tree, scanned.lines, scanned.targets)
         facts.extend(described[t.line] for t in scanned.targets)
-    return forecast(facts, settings, counter, cache)
+    return forecast(facts, settings, counter, cache, withheld=withheld)
 
 
 async def generate(

@@ -169,7 +169,6 @@ def test_show_prompt_leaves_never_send_files_out(project: Path, capsys: pytest.C
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="needs the never-send filter in pipeline._document_file (docs/privacy.md)")
 def test_never_send_files_are_reported_skipped_and_not_sent(fake: FakeAzure, project: Path) -> None:
     write(project / "config" / "secrets.py", 'def load():\n    return "fake-secret-file-1"\n')
     main(["--report", "report.json", "config"])

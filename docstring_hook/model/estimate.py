@@ -38,6 +38,7 @@ class Forecast:
 
     estimates: tuple[Estimate, ...]
     max_output_tokens: int
+    withheld: int = 0  # targets in never-send files: never estimated, never sent
 
     @property
     def to_request(self) -> int:
@@ -83,7 +84,9 @@ def estimate(facts: FunctionFacts, settings: Settings, counter: TokenCounter, ca
     return Estimate(facts.target, prompt.tokens, bool(prompt.elided), cached)
 
 
-def forecast(all_facts: Iterable[FunctionFacts], settings: Settings, counter: TokenCounter, cache: DraftCache) -> Forecast:
-    """Estimates for every target of a run."""
+def forecast(
+    all_facts: Iterable[FunctionFacts], settings: Settings, counter: TokenCounter, cache: DraftCache, *, withheld: int = 0
+) -> Forecast:
+    """Estimates for every target of a run; `withheld` counts those never to be sent."""
     estimates = tuple(estimate(f, settings, counter, cache) for f in all_facts)
-    return Forecast(estimates, settings.max_output_tokens)
+    return Forecast(estimates, settings.max_output_tokens, withheld)
