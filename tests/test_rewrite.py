@@ -154,6 +154,7 @@ def test_insertions(source: str, lines: set[int], expected: str) -> None:
             id="LibCST would drop the space before the colon",
         ),
         pytest.param("\x0cdef f():\n    pass\n", "does not reproduce this file", id="LibCST would drop a form feed"),
+        pytest.param("def f():\r    pass\r", "does not reproduce this file", id="LibCST would drop the last CR of a CR file"),
     ],
 )
 def test_refusals_leave_the_text_alone(source: str, reason: str) -> None:
