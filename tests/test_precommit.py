@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import write
-from tests.fake_azure import FakeAzure
+from tests.fake_azure import FakeAzure, Fault
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRY = shlex.join([sys.executable, "-m", "docstring_hook"])
@@ -236,3 +236,39 @@ def test_a_no_op_run_imports_neither_libcst_nor_openai(repo: Path) -> None:
 def test_the_hook_manifest_is_valid() -> None:
     result = pre_commit(ROOT, "validate-manifest", str(ROOT / ".pre-commit-hooks.yaml"))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_function_the_server_keeps_failing_is_named_and_the_others_are_written(repo: Path, fake: FakeAzure) -> None:
+    fake.script("f4", [Fault.unavailable(retry_after=0)] * 6)
+    legacy = repo / "legacy.py"
+    edit(legacy, "y = x + 3", "y = x * 3")
+    edit(legacy, "y = x + 4", "y = x * 4")
+    git(repo, "add", "legacy.py")
+
+    result = commit(repo)
+
+    assert result.returncode != 0
+    assert "legacy.py:21: f4: failed (api-error: HTTP 503 after 6 attempts" in result.stdout
+    assert re.findall(r"def (\w+)\(\w\):\n    \"\"\"", legacy.read_text()) == ["f3"]
+    assert (fake.count("f3"), fake.count("f4")) == (1, 6)
+
+
+def test_a_refused_key_stops_the_commit_and_writes_nothing(repo: Path, fake: FakeAzure) -> None:
+    fake.script_all([Fault.unauthorized()] * 2)
+    legacy = repo / "legacy.py"
+    staged = edit(legacy, "y = x + 3", "y = x * 3")
+    git(repo, "add", "legacy.py")
+
+    result = commit(repo)
+
+    assert result.returncode != 0
+    assert "docstring-hook: error: the endpoint refused the credentials (401)" in result.stdout
+    assert "Traceback" not in result.stdout
+    assert legacy.read_text() == staged
+
+
+def test_the_check_hook_fails_until_the_generating_hook_has_run(tmp_path: Path, fake: FakeAzure) -> None:
+    repo = make_repo(tmp_path, CHECK_HOOK)
+    assert pre_commit(repo, "run", "--all-files", "docstring-hook-check").returncode == 1
+    subprocess.run([sys.executable, "-m", "docstring_hook", "legacy.py"], cwd=repo, check=False)
+    assert pre_commit(repo, "run", "--all-files", "docstring-hook-check").returncode == 0
