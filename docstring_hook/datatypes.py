@@ -137,7 +137,7 @@ class RenderOptions:
 @dataclass(frozen=True)
 class Rendered:
     """A docstring ready to insert: `literal` is Python source for a string
-    whose value, once `inspect.cleandoc` is applied, equals `cleandoc(value)`.
+    whose value, once `inspect.cleandoc` is applied, equals `value` (already clean).
     """
 
     literal: str
