@@ -1,0 +1,69 @@
+"""Does `--concurrency C` put C requests in flight, and what does it buy?
+
+The fake Azure server (tests/fake_azure.py) answers every request after
+`--latency` seconds (0.5 by default). A generated project of 20 files x 10
+undocumented functions (200 targets) is rewritten by the real CLI, run as a
+subprocess:
+
+    AZURE_OPENAI_ENDPOINT=<fake> AZURE_OPENAI_API_KEY=test-key AZURE_OPENAI_DEPLOYMENT=dep \\
+        docstring-hook --concurrency C --no-cache <project>
+
+for each C, the project regenerated before each run (the tool rewrites in
+place). Reported: the most requests the server saw in flight at once, wall
+time against the ideal (targets x latency / C), time from launch to the first
+request and from the last answer to exit, and whether every target got its
+docstring.
+
+    /work/venv/bin/python bench/concurrency.py [--levels 1,4,8,16] [--latency 0.5] [--files 20 --functions 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import print_environment
+from _project import FakeAzure, run_cli, write_project
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--levels", default="1,4,8,16", help="concurrency levels, comma-separated")
+    parser.add_argument("--latency", type=float, default=0.5, help="seconds the fake takes per answer")
+    parser.add_argument("--files", type=int, default=20)
+    parser.add_argument("--functions", type=int, default=10, help="undocumented functions per file")
+    parser.add_argument("--repeats", type=int, default=1, help="runs per level (the median wall is reported)")
+    arguments = parser.parse_args()
+    levels = [int(level) for level in arguments.levels.split(",")]
+    print_environment()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-concurrency-") as temporary:
+        project = Path(temporary, "project")
+        for level in levels:
+            runs = []
+            for _ in range(max(1, arguments.repeats)):
+                targets = write_project(project, arguments.files, arguments.functions)
+                with FakeAzure(latency=arguments.latency) as fake:
+                    runs.append(run_cli(fake, project, ["--concurrency", str(level), "--no-cache"], timeout=targets * arguments.latency * 3 + 120))
+            runs.sort(key=lambda r: r.wall)
+            figures = runs[len(runs) // 2]
+            ideal = targets * arguments.latency / level
+            rows.append((level, targets, figures, ideal, [r.wall for r in runs]))
+            print(f"C={level}: {figures.wall:.2f} s, max in flight {figures.max_in_flight}, exit {figures.exit_code}; {figures.stderr_tail.splitlines()[-1] if figures.stderr_tail else ''}", flush=True)
+    print()
+    print(f"targets: {rows[0][1]}, latency {arguments.latency} s\n")
+    print("| --concurrency C | server max in flight | requests | statuses | wall s (median run) | all walls s | ideal s (targets x latency / C) | wall / ideal | launch to 1st request s | last answer to exit s | documented | exit |")
+    print("|---:|---:|---:|---|---:|---|---:|---:|---:|---:|---:|---:|")
+    for level, targets, f, ideal, walls in rows:
+        all_walls = ", ".join(f"{w:.2f}" for w in walls)
+        statuses = ", ".join(f"{status}: {count}" for status, count in f.status_counts.items())
+        first = f"{f.first_request_after:.2f}" if f.first_request_after is not None else "-"
+        last = f"{f.last_answer_before_exit:.2f}" if f.last_answer_before_exit is not None else "-"
+        print(f"| {level} | {f.max_in_flight} | {f.requests} | {statuses} | {f.wall:.2f} | {all_walls} | {ideal:.2f} | {f.wall / ideal:.2f} | {first} | {last} | {f.documented}/{f.functions} | {f.exit_code} |")
+
+
+if __name__ == "__main__":
+    main()
