@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,3 +61,13 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
+def without_docstrings(text: str) -> str:
+    """The AST dump of `text` with every leading string statement removed."""
+    tree = ast.parse(text)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            value = body[0].value
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                body.pop(0)
+    return ast.dump(tree)

@@ -6,7 +6,6 @@ file must come out as the original plus docstrings.
 
 from __future__ import annotations
 
-import ast
 import json
 import shutil
 import sysconfig
@@ -17,6 +16,7 @@ from typing import Any
 import pytest
 
 from docstring_hook.cli import main
+from tests.conftest import without_docstrings
 from tests.fake_azure import FakeAzure
 
 KEY = "codemod-test-key"
@@ -40,16 +40,6 @@ def missing(capsys: pytest.CaptureFixture[str]) -> int:
 
 def report(path: str) -> dict[str, Any]:
     return json.loads(Path(path).read_text())
-
-
-def without_docstrings(text: str) -> str:
-    tree = ast.parse(text)
-    for node in ast.walk(tree):
-        body = getattr(node, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-            if isinstance(body[0].value.value, str):
-                body.pop(0)
-    return ast.dump(tree)
 
 
 def test_dry_run_then_a_budgeted_run_then_a_resume(

@@ -59,6 +59,7 @@ class TransientError(Exception):
         super().__init__(message)
         self.reason = reason
         self.retry_after = retry_after
+        self.attempts = 1  # set by the caller that retried it
 
 
 class RejectedRequest(Exception):

@@ -127,7 +127,7 @@ class Generator:
         except RejectedRequest as error:
             return self._ended(facts, Status.FAILED, error.reason, str(error))
         except TransientError as error:
-            return self._ended(facts, Status.FAILED, error.reason, f"{error} after {self._policy.max_attempts} attempts or the wait cap")
+            return self._ended(facts, Status.FAILED, error.reason, f"{error} after {error.attempts} attempt{'s' if error.attempts > 1 else ''}")
         except Interrupted:
             return self._ended(facts, Status.SKIPPED, Reason.INTERRUPTED, "the run was interrupted before its request")
         except FatalAPIError as error:
@@ -169,16 +169,21 @@ class Generator:
         return budget
 
     async def _ask(self, messages: Sequence[Message], tokens: int) -> Completion:
+        attempts = 0
+
         async def attempt() -> Completion:
+            nonlocal attempts
             async with self._pacer.slot(tokens + self._settings.max_output_tokens):
                 if self._stopped is not None:
                     raise self._stopped
                 if self.interrupted:
                     raise Interrupted
                 self.usage.requests += 1
+                attempts += 1
                 try:
                     completion = await self._completer.complete(messages)
                 except TransientError as error:
+                    error.attempts = attempts
                     if error.retry_after is not None:
                         self._pacer.pause_for(error.retry_after)
                     raise
