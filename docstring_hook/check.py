@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import FileProblem, Target
-from docstring_hook.repo.files import discover
-from docstring_hook.scan import ScannedFile, scan_file
+from docstring_hook.scan import ScannedFile, scan_files
+
+if TYPE_CHECKING:
+    from docstring_hook.repo.git import ChangedLines
 
 
 @dataclass
@@ -30,11 +33,13 @@ class CheckResult:
         )
 
 
-def check(paths: Sequence[str], settings: Settings) -> CheckResult:
-    """Scan every file under `paths` and collect its missing docstrings."""
+def check(paths: Sequence[str], settings: Settings, changes: ChangedLines | None = None) -> CheckResult:
+    """Scan every file under `paths`, one at a time, and collect its missing docstrings.
+
+    Each file's tree is dropped as soon as its targets are taken.
+    """
     result = CheckResult()
-    for path in discover(paths, settings.root, settings.exclude_globs):
-        scanned = scan_file(path, settings)
+    for scanned in scan_files(paths, settings, changes):
         result.files += 1
         if isinstance(scanned, FileProblem):
             result.problems.append(scanned)

@@ -21,8 +21,8 @@ from docstring_hook.errors import ConfigError, DocstringHookError
 if TYPE_CHECKING:
     from docstring_hook.datatypes import RunResult
     from docstring_hook.model.endpoint import Endpoint
-    from docstring_hook.pipeline import Scan
-    from docstring_hook.scan import ScannedFile
+    from docstring_hook.repo.git import ChangedLines
+    from docstring_hook.scan import Scan
 
 EXIT_OK = 0
 EXIT_CHANGED = 1
@@ -106,13 +106,14 @@ def _show_prompt(paths: Sequence[str], settings: Settings, pattern: str) -> int:
 
     from docstring_hook.model.budget import fit, load_counter
     from docstring_hook.model.prompt import show_messages
+    from docstring_hook.scan import scan_files
     from docstring_hook.source.facts import describe_file
     from docstring_hook.source.find import never_send
 
     counter, warning = load_counter(settings.model)
     if warning and settings.verbosity >= 0:
         print(f"docstring-hook: warning: {warning}", file=sys.stderr)
-    for scanned in _scan(paths, settings):
+    for scanned in scan_files(paths, settings, _changes(paths, settings)):
         if scanned is None or isinstance(scanned, FileProblem):
             continue
         targets = [t for t in scanned.targets if fnmatch.fnmatchcase(t.qualname, pattern)]
@@ -134,16 +135,9 @@ def _show_prompt(paths: Sequence[str], settings: Settings, pattern: str) -> int:
 
 
 def _check(paths: Sequence[str], settings: Settings) -> int:
-    from docstring_hook.check import CheckResult
+    from docstring_hook.check import check
 
-    result = CheckResult()
-    for scanned in _scan(paths, settings):
-        result.files += 1
-        if isinstance(scanned, FileProblem):
-            result.problems.append(scanned)
-        elif scanned is not None:
-            result.targets.extend(scanned.targets)
-            result.selected += scanned.selected
+    result = check(paths, settings, _changes(paths, settings))
     for problem in result.problems:
         print(f"{problem.path}: skipped: {problem.reason}", file=sys.stderr)
     for target in result.targets:
@@ -154,20 +148,17 @@ def _check(paths: Sequence[str], settings: Settings) -> int:
 
 
 def _generate(paths: Sequence[str], settings: Settings) -> int:
-    scanned = _scan(paths, settings)
-    problems = [s for s in scanned if isinstance(s, FileProblem)]
-    for problem in problems:
+    from docstring_hook.scan import collect
+
+    found = collect(paths, settings, _changes(paths, settings))
+    for problem in found.problems:
         print(f"{problem.path}: skipped: {problem.reason}", file=sys.stderr)
-    files = [s for s in scanned if s is not None and not isinstance(s, FileProblem) and s.targets]
-    if not files:
+    if not found.files:
         from docstring_hook.datatypes import RunResult
 
-        _write_reports(RunResult(problems=problems), settings, [s.source.path for s in scanned if _parsed(s)])
+        _write_reports(RunResult(problems=found.problems), settings, found.parsed_paths)
         return EXIT_OK
-    # Only now: the pipeline imports LibCST and openai, which a no-op commit must not pay for.
-    from docstring_hook.pipeline import Scan
-
-    found = Scan(files, problems)
+    # Only now does the run import LibCST and openai, which a no-op commit must not pay for.
     if settings.dry_run:
         return _dry_run(found, settings)
     from docstring_hook.model.endpoint import MISSING_CREDENTIALS, resolve_endpoint
@@ -182,29 +173,15 @@ def _generate(paths: Sequence[str], settings: Settings) -> int:
 
     code = asyncio.run(_generate_with(found, settings, endpoint))
     if settings.docs_md:
-        _write_api_docs(settings.docs_md, [s.source.path for s in scanned if _parsed(s)])
+        _write_api_docs(settings.docs_md, found.parsed_paths)
     return code
 
 
-def _parsed(scanned: ScannedFile | FileProblem | None) -> bool:
-    return scanned is not None and not isinstance(scanned, FileProblem)
-
-
-def _scan(paths: Sequence[str], settings: Settings) -> list[ScannedFile | FileProblem | None]:
-    """Every file of the run, scanned with `ast` alone, limited to the lines its scope counts.
-
-    `check.check` and `pipeline.scan` do the same without the scope; the
-    pipeline also imports LibCST and openai, too slow for a no-op commit.
-    """
-    from docstring_hook.repo.files import discover
+def _changes(paths: Sequence[str], settings: Settings) -> ChangedLines | None:
+    """The lines that count under the scope setting; None when every target counts."""
     from docstring_hook.repo.git import changes_in_scope
-    from docstring_hook.scan import scan_file
 
-    changes = changes_in_scope(settings.scope, paths, os.environ)
-    return [
-        scan_file(path, settings, None if changes is None else changes.of(path))
-        for path in discover(paths, settings.root, settings.exclude_globs)
-    ]
+    return changes_in_scope(settings.scope, paths, os.environ)
 
 
 async def _generate_with(found: Scan, settings: Settings, endpoint: Endpoint) -> int:

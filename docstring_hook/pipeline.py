@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import difflib
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 
 import libcst
 
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import (
     FileChange,
-    FileProblem,
     FunctionFacts,
     Outcome,
     Reason,
@@ -27,40 +25,12 @@ from docstring_hook.datatypes import (
     Status,
 )
 from docstring_hook.model.generate import Generator
-from docstring_hook.repo.files import discover, write_atomic
-from docstring_hook.scan import ScannedFile, scan_file
+from docstring_hook.repo.files import write_atomic
+from docstring_hook.scan import Scan, ScannedFile
 from docstring_hook.source.document import document
 from docstring_hook.source.facts import describe_file
 from docstring_hook.source.find import never_send
 from docstring_hook.source.verify import VerificationError
-
-
-@dataclass
-class Scan:
-    """The files of a run that have targets, and the ones left alone."""
-
-    files: list[ScannedFile] = field(default_factory=list)
-    problems: list[FileProblem] = field(default_factory=list)
-
-    @property
-    def target_count(self) -> int:
-        """Targets across all files."""
-        return sum(len(f.targets) for f in self.files)
-
-
-def scan(
-    paths: Sequence[str], settings: Settings, changed_lines: Mapping[str, Collection[int]] | None = None
-) -> Scan:
-    """Find the targets of every file; `changed_lines` limits them per file."""
-    result = Scan()
-    for path in discover(paths, settings.root, settings.exclude_globs):
-        lines = None if changed_lines is None else changed_lines.get(path, ())
-        scanned = scan_file(path, settings, lines)
-        if isinstance(scanned, FileProblem):
-            result.problems.append(scanned)
-        elif scanned is not None and scanned.targets:
-            result.files.append(scanned)
-    return result
 
 
 async def run(

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Collection
-from dataclasses import dataclass
+import gc
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import FileProblem, Target
-from docstring_hook.repo.files import SourceFile, UnreadableFile, read_source
+from docstring_hook.repo.files import SourceFile, UnreadableFile, discover, read_source
 from docstring_hook.source.find import find_targets, skips_whole_file, split_lines
+
+if TYPE_CHECKING:
+    from docstring_hook.repo.git import ChangedLines
 
 
 @dataclass(frozen=True)
@@ -40,3 +45,51 @@ def scan_file(path: str, settings: Settings, changed_lines: Collection[int] | No
     lines = split_lines(source.text)
     findings = find_targets(tree, lines, path, settings, changed_lines)
     return ScannedFile(source, tree, lines, findings.targets, findings.selected)
+
+
+@dataclass
+class Scan:
+    """The files of a run that have targets, the ones left alone, and every file that parsed."""
+
+    files: list[ScannedFile] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
+    parsed_paths: list[str] = field(default_factory=list)
+
+    @property
+    def target_count(self) -> int:
+        """Targets across all files."""
+        return sum(len(f.targets) for f in self.files)
+
+
+def scan_files(
+    paths: Sequence[str], settings: Settings, changes: ChangedLines | None = None
+) -> Iterator[ScannedFile | FileProblem | None]:
+    """Every file under `paths`, one at a time; `changes` limits the targets to changed lines."""
+    for path in discover(paths, settings.root, settings.exclude_globs):
+        yield scan_file(path, settings, None if changes is None else changes.of(path))
+
+
+def collect(paths: Sequence[str], settings: Settings, changes: ChangedLines | None = None) -> Scan:
+    """The files with targets (their trees kept for the run), the problems, the parsed paths.
+
+    Only the trees of files with targets are kept. Those stay alive for the
+    whole run; the collector would otherwise walk them again and again as
+    allocation goes on (ASTs hold no reference cycles), so it is paused
+    while they are built and they are moved out of its sight afterwards.
+    """
+    found = Scan()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for scanned in scan_files(paths, settings, changes):
+            if isinstance(scanned, FileProblem):
+                found.problems.append(scanned)
+            elif scanned is not None:
+                found.parsed_paths.append(scanned.source.path)
+                if scanned.targets:
+                    found.files.append(scanned)
+    finally:
+        if was_enabled:
+            gc.enable()
+    gc.freeze()
+    return found

@@ -93,7 +93,7 @@ def test_rpm_admits_at_most_rpm_entries_per_window() -> None:
     clock = FakeClock()
     pacer = paced(clock, concurrency=20, rpm=6)
     times = clock.run(entry_times(clock, pacer, [10] * 13))
-    assert Counter(times) == {0.0: 6, 60.0: 6, 120.0: 1}
+    assert Counter(times) == {0.0: 6, 61.0: 6, 122.0: 1}
     assert all(delay > 0 for delay in clock.sleeps)
 
 
@@ -101,21 +101,21 @@ def test_tpm_admits_batches_that_fit_the_window() -> None:
     clock = FakeClock()
     pacer = paced(clock, concurrency=20, tpm=1000)
     times = clock.run(entry_times(clock, pacer, [400] * 5))
-    assert Counter(times) == {0.0: 2, 60.0: 2, 120.0: 1}
+    assert Counter(times) == {0.0: 2, 61.0: 2, 122.0: 1}
 
 
 def test_a_request_larger_than_tpm_goes_alone_into_an_empty_window() -> None:
     clock = FakeClock()
     pacer = paced(clock, concurrency=20, tpm=1000)
     times = clock.run(entry_times(clock, pacer, [100, 5000, 100]))
-    assert times == [0.0, 60.0, 120.0]
+    assert times == [0.0, 61.0, 122.0]
 
 
 def test_rpm_and_tpm_together_take_the_later_time() -> None:
     clock = FakeClock()
     pacer = paced(clock, concurrency=20, rpm=3, tpm=1000)
     times = clock.run(entry_times(clock, pacer, [100, 100, 100, 100, 950]))
-    assert times == [0.0, 0.0, 0.0, 60.0, 120.0]
+    assert times == [0.0, 0.0, 0.0, 61.0, 122.0]
 
 
 def test_concurrency_caps_the_slots_held_at_once() -> None:
@@ -143,7 +143,7 @@ def test_a_pause_during_a_wait_is_respected_and_the_furthest_pause_wins() -> Non
         first = await entry_times(clock, pacer, [1])()
         waiting = asyncio.ensure_future(entry_times(clock, pacer, [1])())
         await asyncio.sleep(10)
-        pacer.pause_for(100)  # the waiter sleeps until 60, then must see this
+        pacer.pause_for(100)  # the waiter sleeps until 61, then must see this
         pacer.pause_for(1)  # shorter: cancels nothing
         return first + await waiting
 
@@ -170,7 +170,7 @@ def test_observed_exhaustion_holds_until_the_window_refreshes() -> None:
         pacer.observe(remaining_requests=0, remaining_tokens=None)
         return times + await entry_times(clock, pacer, [1, 1])()
 
-    assert clock.run(main) == [0.0, 60.0, 60.0]
+    assert clock.run(main) == [0.0, 61.0, 61.0]
 
 
 def test_observed_exhaustion_with_an_empty_window_holds_one_second() -> None:
@@ -200,7 +200,7 @@ def test_few_remaining_tokens_hold_only_larger_requests() -> None:
         pacer.observe(remaining_requests=None, remaining_tokens=100)
         return times + await entry_times(clock, pacer, [50, 400, 50])()
 
-    assert clock.run(main) == [0.0, 0.0, 60.0, 60.0]
+    assert clock.run(main) == [0.0, 0.0, 61.0, 61.0]
 
 
 def test_a_failing_or_cancelled_request_frees_its_slot() -> None:
@@ -218,7 +218,7 @@ def test_a_failing_or_cancelled_request_frees_its_slot() -> None:
             await waiting
         return await entry_times(clock, pacer, [1])()
 
-    assert clock.run(main) == [60.0]
+    assert clock.run(main) == [61.0]
     assert pacer.in_flight == 0
 
 

@@ -193,7 +193,10 @@ class Generator:
             self._budget.record(completion.prompt_tokens, completion.completion_tokens)
             return completion
 
-        return await with_retries(attempt, self._policy, self.waits, on_retry=self._count_retry, sleep=self._sleep)
+        try:
+            return await with_retries(attempt, self._policy, self.waits, on_retry=self._count_retry, sleep=self._sleep)
+        finally:
+            self.usage.waited_seconds = self.waits.seconds
 
     async def _sleep(self, seconds: float) -> None:
         # A retry wait ends early when the run is interrupted; the next attempt then stops.
@@ -204,7 +207,6 @@ class Generator:
 
     def _count_retry(self, error: TransientError, seconds: float) -> None:
         self.usage.retries += 1
-        self.usage.waited_seconds += seconds
 
     def _read(self, completion: Completion, facts: FunctionFacts) -> tuple[DocstringDraft | None, tuple[str, ...]]:
         if completion.finish_reason == "length":

@@ -35,8 +35,16 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-WINDOW = 60.0
-"""Seconds of the sliding window that `rpm` and `tpm` are measured over."""
+SERVER_WINDOW = 60.0
+"""Seconds of the window over which the server counts requests and tokens."""
+
+ARRIVAL_MARGIN = 1.0
+"""The server counts a request when it arrives, a little after we admit it
+(more for a request opening a new connection): our window is longer by this,
+so it never reopens before the server's does."""
+
+WINDOW = SERVER_WINDOW + ARRIVAL_MARGIN
+"""Seconds of the sliding window that `rpm` and `tpm` are paced over."""
 
 LOW_REQUESTS = 1
 """An observed `remaining_requests` at or below this holds new entries."""

@@ -9,6 +9,7 @@ seconds when a quota is spent) stops the run instead of stalling it.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -41,10 +42,34 @@ class RetryPolicy:
 
 @dataclass
 class RunWaits:
-    """Seconds spent waiting to retry, summed over the whole run."""
+    """Wall-clock seconds during which at least one request waited to retry.
+
+    Requests waiting out the same 429 together count once: the per-run cap
+    is about how long the run stalls, not the sum of parallel waits.
+    """
 
     seconds: float = 0.0
     retries: int = 0
+    clock: Callable[[], float] = time.monotonic
+    _waiting: int = 0
+    _since: float = 0.0
+
+    def now_total(self) -> float:
+        """Seconds waited so far, counting a wait still going on."""
+        ongoing = self.clock() - self._since if self._waiting else 0.0
+        return self.seconds + ongoing
+
+    def begin(self) -> None:
+        """A request starts waiting."""
+        if self._waiting == 0:
+            self._since = self.clock()
+        self._waiting += 1
+
+    def end(self) -> None:
+        """A request stops waiting."""
+        self._waiting -= 1
+        if self._waiting == 0:
+            self.seconds += self.clock() - self._since
 
 
 async def with_retries(
@@ -68,11 +93,10 @@ async def with_retries(
     def stop(state: RetryCallState) -> bool:
         upcoming = state.upcoming_sleep
         over_request = state.idle_for + upcoming > policy.max_wait_per_request
-        over_run = waits.seconds + upcoming > policy.max_wait_per_run
+        over_run = waits.now_total() + upcoming > policy.max_wait_per_run
         return stop_after_attempt(policy.max_attempts)(state) or over_request or over_run
 
     def before_sleep(state: RetryCallState) -> None:
-        waits.seconds += state.upcoming_sleep
         waits.retries += 1
         error = _transient(state)
         if on_retry is not None and error is not None:
@@ -88,12 +112,19 @@ async def with_retries(
                 ) from None
             raise
 
+    async def counted_sleep(seconds: float) -> None:
+        waits.begin()
+        try:
+            await sleep(seconds)
+        finally:
+            waits.end()
+
     retrying = AsyncRetrying(
         retry=retry_if_exception_type(TransientError),
         wait=wait,
         stop=stop,
         before_sleep=before_sleep,
-        sleep=sleep,
+        sleep=counted_sleep,
         reraise=True,
     )
     return await retrying(attempt)
