@@ -12,12 +12,10 @@ import asyncio
 import difflib
 from collections.abc import Mapping
 
-import libcst
-
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import (
+    DocstringDraft,
     FileChange,
-    FunctionFacts,
     Outcome,
     Reason,
     RenderOptions,
@@ -27,14 +25,20 @@ from docstring_hook.datatypes import (
 from docstring_hook.model.generate import Generator
 from docstring_hook.repo.files import write_atomic
 from docstring_hook.scan import Scan, ScannedFile
-from docstring_hook.source.document import document
+from docstring_hook.source.document import Documented, Refusal
 from docstring_hook.source.facts import describe_file
 from docstring_hook.source.find import never_send
-from docstring_hook.source.verify import VerificationError
+from docstring_hook.workers import Rewriter
 
 
 async def run(
-    found: Scan, settings: Settings, generator: Generator, *, write: bool, abandon: asyncio.Event | None = None
+    found: Scan,
+    settings: Settings,
+    generator: Generator,
+    *,
+    write: bool,
+    abandon: asyncio.Event | None = None,
+    rewriter: Rewriter | None = None,
 ) -> RunResult:
     """Generate, verify and write (or diff) every file of `found`.
 
@@ -43,7 +47,10 @@ async def run(
     and their targets reported as interrupted.
     """
     result = RunResult(problems=list(found.problems), usage=generator.usage)
-    tasks = [asyncio.ensure_future(_document_file(f, settings, generator, write, result)) for f in found.files]
+    rewriter = rewriter or Rewriter(len(found.files), workers=1)
+    tasks = [
+        asyncio.ensure_future(_document_file(f, settings, generator, rewriter, write, result)) for f in found.files
+    ]
     work = asyncio.gather(*tasks)
     stopper = asyncio.ensure_future((abandon or asyncio.Event()).wait())
     try:
@@ -76,7 +83,7 @@ def _report_unsettled(found: Scan, result: RunResult) -> None:
 
 
 async def _document_file(
-    scanned: ScannedFile, settings: Settings, generator: Generator, write: bool, result: RunResult
+    scanned: ScannedFile, settings: Settings, generator: Generator, rewriter: Rewriter, write: bool, result: RunResult
 ) -> None:
     if never_send(scanned.source.path, settings):
         detail = "the path matches never-send: write this docstring by hand"
@@ -89,30 +96,34 @@ async def _document_file(
     drafts = {g.outcome.target.line: g.draft for g in generated if g.draft is not None}
     outcomes = {g.outcome.target.line: g.outcome for g in generated}
     if drafts:
-        outcomes.update(_apply(scanned, facts, drafts, settings, write, result))
+        options = RenderOptions(
+            settings.style,
+            line_length=settings.line_length,
+            include_types=settings.include_types,
+            encoding=scanned.source.encoding,
+        )
+        documented = await rewriter.document(scanned.source.text, facts, drafts, options)
+        outcomes.update(_apply(scanned, drafts, documented, write, result))
     result.outcomes.extend(outcomes[t.line] for t in scanned.targets)
 
 
 def _apply(
     scanned: ScannedFile,
-    facts: Mapping[int, FunctionFacts],
-    drafts: Mapping[int, object],
-    settings: Settings,
+    drafts: Mapping[int, DocstringDraft],
+    documented: Documented | Refusal,
     write: bool,
     result: RunResult,
 ) -> dict[int, Outcome]:
-    """Insert, verify and write; outcomes that change because of it."""
+    """Write (or diff) the verified text; outcomes that change because of it."""
     source = scanned.source
-    options = RenderOptions(settings.style, line_length=settings.line_length, include_types=settings.include_types, encoding=source.encoding)
     targets = {t.line: t for t in scanned.targets}
-    try:
-        documented = document(source.text, facts, drafts, options)  # type: ignore[arg-type]
-    except VerificationError as error:
-        detail = f"bug: the rewrite of {source.path} failed verification ({error}); the file was left alone, please report it"
-        return {line: Outcome(targets[line], Status.FAILED, Reason.VERIFICATION, detail) for line in drafts}
-    except (libcst.ParserSyntaxError, RecursionError) as error:
-        detail = f"LibCST cannot parse the file: {str(error).splitlines()[0]}"
-        return {line: Outcome(targets[line], Status.FAILED, Reason.REFUSED, detail) for line in drafts}
+    if isinstance(documented, Refusal):
+        if documented.kind == "verification":
+            reason = Reason.VERIFICATION
+            detail = f"bug: the rewrite of {source.path} failed verification ({documented.message}); the file was left alone, please report it"
+        else:
+            reason, detail = Reason.REFUSED, f"LibCST cannot parse the file: {documented.message}"
+        return {line: Outcome(targets[line], Status.FAILED, reason, detail) for line in drafts}
     changed = {line: Outcome(targets[line], Status.SKIPPED, Reason.REFUSED, why) for line, why in documented.refused.items()}
     if not documented.inserted:
         return changed

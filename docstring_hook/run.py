@@ -27,6 +27,7 @@ from docstring_hook.model.generate import Generator
 from docstring_hook.model.pacing import Pacer
 from docstring_hook.source.facts import describe_all
 from docstring_hook.source.find import never_send
+from docstring_hook.workers import Rewriter
 
 
 @dataclass(frozen=True)
@@ -82,12 +83,16 @@ async def generate(
         price_per_million_output=settings.price_per_million_output,
     )
     generator = Generator(client, cache, counter, pacer, budget, settings)
+    rewriter = Rewriter(len(found.files), settings.workers)
     abandon = asyncio.Event()
     try:
         with CtrlC(generator.interrupt, abandon) as ctrl_c:
             async with _progress(found, settings, generator, pacer):
-                result = await pipeline.run(found, settings, generator, write=not settings.diff, abandon=abandon)
+                result = await pipeline.run(
+                    found, settings, generator, write=not settings.diff, abandon=abandon, rewriter=rewriter
+                )
     finally:
+        rewriter.close()
         await client.close()
     return Finished(result, ctrl_c.pressed)
 

@@ -171,10 +171,10 @@ def test_quota_exhausted_says_a_day(fake: FakeAzure) -> None:
 def test_hang_times_out_and_the_server_still_stops_promptly() -> None:
     started = time.monotonic()
     with FakeAzure(api_key=KEY) as fake:
-        fake.script_all([Fault.hang(3)])
+        fake.script_all([Fault.hang(30)])
         with pytest.raises(openai.APITimeoutError):
             ask(azure(fake, timeout=0.5))
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 10  # far less than the 30 s hang: stopping cut it short
 
 
 def test_stop_during_a_hang_closes_the_connection() -> None:
@@ -195,8 +195,8 @@ def test_stop_during_a_hang_closes_the_connection() -> None:
         time.sleep(0.01)
     started = time.monotonic()
     fake.stop()
-    thread.join(timeout=5)
-    assert time.monotonic() - started < 2
+    thread.join(timeout=15)
+    assert time.monotonic() - started < 10  # far less than the 30 s hang
     assert len(errors) == 1 and isinstance(errors[0], openai.APIConnectionError)
 
 
@@ -353,11 +353,9 @@ def test_concurrent_requests_are_in_flight_together() -> None:
     with FakeAzure(api_key=KEY, latency=0.3) as fake:
         client = azure(fake)
         threads = [threading.Thread(target=ask, args=(client,)) for _ in range(4)]
-        started = time.monotonic()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(timeout=5)
-        assert time.monotonic() - started < 1.0
         assert fake.max_in_flight == 4
         assert fake.status_counts == {200: 4} and len(fake.intervals) == 4

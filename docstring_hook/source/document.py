@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from docstring_hook.datatypes import DocstringDraft, FunctionFacts, RenderOptions
 from docstring_hook.source.render import render
 from docstring_hook.source.rewrite import insert_docstrings
-from docstring_hook.source.verify import verify
+from docstring_hook.source.verify import VerificationError, verify
 
 
 @dataclass(frozen=True)
@@ -44,3 +44,28 @@ def document(
     inserted = {line: expected[line] for line in result.inserted}
     verify(text, result.text, inserted)
     return Documented(result.text, tuple(result.inserted), result.refused)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a whole file could not be documented: `kind` is "verification" or "parse"."""
+
+    kind: str
+    message: str
+
+
+def document_or_refuse(
+    text: str,
+    facts: Mapping[int, FunctionFacts],
+    drafts: Mapping[int, DocstringDraft],
+    options: RenderOptions,
+) -> Documented | Refusal:
+    """`document`, with its failures as data: safe to run in another process."""
+    import libcst
+
+    try:
+        return document(text, facts, drafts, options)
+    except VerificationError as error:
+        return Refusal("verification", str(error))
+    except (libcst.ParserSyntaxError, RecursionError) as error:
+        return Refusal("parse", str(error).splitlines()[0] if str(error) else type(error).__name__)

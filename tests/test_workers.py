@@ -1,0 +1,59 @@
+"""Files rewritten in worker processes come out byte for byte as in-process ones."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from docstring_hook.cli import main
+from docstring_hook.workers import POOL_MIN_FILES, Rewriter
+from tests.conftest import write
+from tests.fake_azure import FakeAzure
+
+KEY = "workers-test-key"
+MODULES = {
+    f"m{n}.py": f"def scale_{n}(value, factor=2):\r\n    return value * factor\r\n\r\n\r\nclass Box{n}:\r\n    pass\r\n"
+    for n in range(3)
+}
+
+
+@pytest.fixture
+def fake(project: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAzure]:
+    with FakeAzure(api_key=KEY) as server:
+        monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", server.endpoint)
+        monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
+        monkeypatch.setenv("AZURE_OPENAI_DEPLOYMENT", "dep")
+        yield server
+
+
+def rewrite_in(folder: Path, workers: int) -> dict[str, bytes]:
+    for name, text in MODULES.items():
+        write(folder / name, text)
+    write(folder / "pyproject.toml", f"[tool.docstring-hook]\nworkers = {workers}\n")
+    os.chdir(folder)
+    assert main(list(MODULES)) == 1
+    return {name: (folder / name).read_bytes() for name in MODULES}
+
+
+def test_a_pool_writes_the_same_bytes(fake: FakeAzure, project: Path) -> None:
+    in_process = rewrite_in(project / "one", workers=1)
+    pooled = rewrite_in(project / "two", workers=2)
+    assert pooled == in_process
+    assert all(b'"""' in text and b"\r\n" in text for text in pooled.values())
+    assert fake.count() == 6  # the second run's answers came from the cache
+
+
+@pytest.mark.parametrize(
+    ("files", "workers", "pooled"),
+    [(3, 0, False), (POOL_MIN_FILES, 0, (os.cpu_count() or 1) > 1), (500, 1, False), (1, 2, True)],
+    ids=["small-run-auto", "big-run-auto", "one-worker", "forced"],
+)
+def test_when_a_pool_is_used(files: int, workers: int, pooled: bool) -> None:
+    rewriter = Rewriter(files, workers)
+    try:
+        assert rewriter.pooled is pooled
+    finally:
+        rewriter.close()
