@@ -62,8 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     cache.add_argument("--cache-dir", help="cache folder (else $DOCSTRING_HOOK_CACHE_DIR, else the user cache)")
     cache.add_argument("--no-cache", action="store_true", default=None, help="neither read nor write the cache")
     output = parser.add_argument_group("output")
-    output.add_argument("-q", "--quiet", action="count", default=0, help="say less")
-    output.add_argument("-v", "--verbose", action="count", default=0, help="say more")
+    output.add_argument(
+        "-q", "--quiet", action="count", default=0, help="no summary, warnings or progress; -qq: no per-function lines either"
+    )
+    output.add_argument("-v", "--verbose", action="count", default=0, help="a line for every function, documented ones too")
     output.add_argument(
         "--show-prompt", metavar="QUALNAME",
         help="print the messages that would be sent for the targets matching this glob ('*': all); sends nothing",
@@ -221,8 +223,9 @@ def _finish(result: RunResult, settings: Settings) -> int:
             sys.stdout.write(change.diff)
         else:
             print(f"Rewriting {change.path} ({change.docstrings} docstrings)", file=sys.stderr)
-    for line in report.outcome_lines(result.outcomes):
-        print(line, file=sys.stderr)
+    if settings.verbosity > -2:
+        for line in report.outcome_lines(result.outcomes, every=settings.verbosity > 0):
+            print(line, file=sys.stderr)
     if settings.verbosity >= 0:
         print(report.summary(result.outcomes, result.usage, result.redactions), file=sys.stderr)
     _write_reports(result, settings)

@@ -16,16 +16,19 @@ REPORT_VERSION = 1
 _MARKDOWN_COLUMNS = ("targets", "documented", "cached", "skipped", "failed", "requests", "prompt_tokens", "completion_tokens")
 
 
-def outcome_lines(outcomes: Iterable[Outcome]) -> list[str]:
-    """One line per target that did not plainly get its docstring."""
+def outcome_lines(outcomes: Iterable[Outcome], *, every: bool = False) -> list[str]:
+    """One line per target that did not plainly get its docstring; with `every`, one per target."""
     lines = []
     for outcome in outcomes:
-        if outcome.status in (Status.DOCUMENTED, Status.CACHED):
-            continue
         target = outcome.target
+        where = f"{target.path}:{target.line}: {target.qualname}: {outcome.status.value}"
+        if outcome.status in (Status.DOCUMENTED, Status.CACHED):
+            if every:
+                lines.append(where)
+            continue
         why = outcome.reason.value if outcome.reason else ""
         detail = f": {outcome.detail}" if outcome.detail else ""
-        lines.append(f"{target.path}:{target.line}: {target.qualname}: {outcome.status.value} ({why}{detail})")
+        lines.append(f"{where} ({why}{detail})")
     return lines
 
 

@@ -125,3 +125,22 @@ def test_dry_run_counts_never_send_targets_apart(fake: FakeAzure, capsys: pytest
     write(Path("secrets.py"), "def token():\n    return 1\n")
     main(["--dry-run", "shapes.py", "secrets.py"])
     assert "3 targets: 0 cached, 0 over budget, 1 never-send, 2 to request" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("flags", "lines"),
+    [
+        ([], ["shapes.py:8: perimeter: failed (content-filter: the prompt was refused by the content filter)"]),
+        (["-v"], ["shapes.py:4: area: documented", "shapes.py:8: perimeter: failed (content-filter: the prompt was refused by the content filter)"]),
+        (["-qq"], []),
+    ],
+    ids=["default", "verbose", "very-quiet"],
+)
+def test_verbosity_decides_the_per_function_lines(
+    fake: FakeAzure, capsys: pytest.CaptureFixture[str], flags: list[str], lines: list[str]
+) -> None:
+    fake.script("perimeter", [Fault.prompt_filtered()])
+    main([*flags, "--diff", "shapes.py"])
+    err = capsys.readouterr().err
+    assert [line for line in err.splitlines() if line.startswith("shapes.py:")] == lines
+    assert ("targets:" in err) is (flags != ["-qq"])
