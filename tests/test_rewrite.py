@@ -163,6 +163,14 @@ def test_refusals_leave_the_text_alone(source: str, reason: str) -> None:
     assert reason in result.refused[1]
 
 
+def test_lines_come_from_positions_when_ast_cannot_read_the_file() -> None:
+    # Type parameters are 3.12 syntax: LibCST reads them, this interpreter's ast may not.
+    source = "class Box[T]:\n    def get(self):\n        return 1\n"
+    result = insert_docstrings(source, {1, 2}, simple_literal)
+    assert result.inserted == [1, 2]
+    assert result.text.count('"""') == 4
+
+
 @pytest.mark.parametrize(
     ("old", "new", "expected", "message"),
     [

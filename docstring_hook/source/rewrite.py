@@ -4,10 +4,18 @@ One LibCST transformer pass inserts every docstring of a file. Definitions
 are found by the line of their `def`/`class` keyword. The literal for each is
 asked of a callback once the body's absolute indentation is known, because
 continuation lines of a multi-line docstring must carry that indentation.
+
+Lines come from `ast`, paired with LibCST's definitions by order: both
+trees hold the same `def`/`class` statements, and LibCST visits them in
+source order of their keywords, which is `ast`'s (line, column) order.
+That costs an `ast.parse`; LibCST's PositionProvider, which would tell the
+same, costs about twice LibCST's own parse. Should the two ever disagree on
+the number of definitions, PositionProvider decides.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -50,16 +58,59 @@ def insert_docstrings(source: str, lines: Collection[int], literal_for: LiteralF
         # LibCST drops a little whitespace on rare layouts (`except E :` in 1.x);
         # its output would change such a file beyond the docstrings.
         return RewriteResult(source, refused=dict.fromkeys(lines, _NOT_REPRODUCED))
-    transformer = _Inserter(set(lines), literal_for, module.default_indent, module.default_newline)
-    new_module = MetadataWrapper(module, unsafe_skip_copy=True).visit(transformer)
+    keyword_lines = _keyword_lines_in_order(source)
+    transformer = _Inserter(set(lines), literal_for, module.default_indent, module.default_newline, keyword_lines)
+    if keyword_lines is not None and len(keyword_lines) == _count_definitions(module):
+        new_module = module.visit(transformer)
+    else:
+        transformer.keyword_lines = None
+        new_module = MetadataWrapper(module, unsafe_skip_copy=True).visit(transformer)
     return RewriteResult(new_module.code, sorted(transformer.inserted), transformer.refused)
+
+
+def _keyword_lines_in_order(source: str) -> list[int] | None:
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    found = [(n.lineno, n.col_offset) for n in ast.walk(tree) if isinstance(n, definitions)]
+    return [line for line, _ in sorted(found)]
+
+
+def _count_definitions(module: cst.Module) -> int:
+    counter = _DefinitionCounter()
+    module.visit(counter)
+    return counter.count
+
+
+class _DefinitionCounter(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        """Go down only where a definition may be; count the definitions."""
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            self.count += 1
+        return isinstance(node, _MAY_HOLD_DEFINITIONS)
 
 
 class _Inserter(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, lines: set[int], literal_for: LiteralFor, default_indent: str, newline: str) -> None:
+    def __init__(
+        self,
+        lines: set[int],
+        literal_for: LiteralFor,
+        default_indent: str,
+        newline: str,
+        keyword_lines: list[int] | None,
+    ) -> None:
         super().__init__()
+        self.keyword_lines = keyword_lines  # None: ask PositionProvider
+        self._visited = 0
+        self._def_lines: list[int] = []
         self._newline = newline
         self._lines = lines
         self._literal_for = literal_for
@@ -69,8 +120,16 @@ class _Inserter(cst.CSTTransformer):
         self.refused: dict[int, str] = {}
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        """Go down only where a definition may be."""
+        """Go down only where a definition may be; note each definition's line on the way."""
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            self._def_lines.append(self._line_of(node))
         return isinstance(node, _MAY_HOLD_DEFINITIONS) and super().on_visit(node)
+
+    def _line_of(self, node: cst.CSTNode) -> int:
+        if self.keyword_lines is None:
+            return self.get_metadata(PositionProvider, node).start.line
+        self._visited += 1
+        return self.keyword_lines[self._visited - 1]
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         """Enter a block: its indent adds to the absolute indentation."""
@@ -90,7 +149,7 @@ class _Inserter(cst.CSTTransformer):
         return self._insert(original_node, updated_node, is_class=True)
 
     def _insert(self, original: _Def, updated: _Def, *, is_class: bool) -> _Def:
-        line = self.get_metadata(PositionProvider, original).start.line
+        line = self._def_lines.pop()
         if line not in self._lines:
             return updated
         body = updated.body
