@@ -66,18 +66,23 @@ class RunFigures:
     stderr_tail: str
 
 
-def run_cli(fake: FakeAzure, project: Path, flags: list[str], *, timeout: float = 600.0) -> RunFigures:
-    """Run `docstring-hook <flags> <project>` against `fake`; cwd is the project's parent."""
-    env = bench_env(
+def cli_env(fake: FakeAzure, cache: Path) -> dict[str, str]:
+    """The environment of a CLI run against `fake`: its endpoint, key and deployment, `cache` as the cache folder."""
+    return bench_env(
         {
             "AZURE_OPENAI_ENDPOINT": fake.endpoint,
             "AZURE_OPENAI_API_KEY": fake.api_key,
             "AZURE_OPENAI_DEPLOYMENT": min(fake.deployments),
-            "DOCSTRING_HOOK_CACHE_DIR": str(project.parent / "cache"),
+            "DOCSTRING_HOOK_CACHE_DIR": str(cache),
             "NO_PROXY": "127.0.0.1,localhost",
         },
         drop=("OPENAI_", "AZURE_OPENAI_", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"),
     )
+
+
+def run_cli(fake: FakeAzure, project: Path, flags: list[str], *, timeout: float = 600.0) -> RunFigures:
+    """Run `docstring-hook <flags> <project>` against `fake`; cwd is the project's parent."""
+    env = cli_env(fake, project.parent / "cache")
     launched = time.monotonic()
     done = subprocess.run(
         [tool("docstring-hook"), *flags, str(project)], cwd=project.parent, env=env,
