@@ -14,6 +14,8 @@ import asyncio
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 
@@ -31,7 +33,12 @@ class Rewriter:
         count = workers or (os.cpu_count() or 1)
         wanted = count > 1 and (workers > 1 or files >= POOL_MIN_FILES)
         self._pool = (
-            ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_ctrl_c)
+            ProcessPoolExecutor(
+                count,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(os.getpid(),),
+            )
             if wanted
             else None
         )
@@ -60,6 +67,18 @@ class Rewriter:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _ignore_ctrl_c() -> None:
+PARENT_CHECK_SECONDS = 0.5
+
+
+def _start_worker(parent: int) -> None:
     # Ctrl-C reaches the whole process group; only the main process decides what it means.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A killed parent cannot stop its workers, which would wait for work forever
+    # holding the hook's output pipes open (and pre-commit waiting on them).
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)

@@ -325,13 +325,3 @@ def test_the_azure_v1_surface_is_reached_through_the_openai_route(legacy: Path, 
         paths = {r.path.split("?")[0] for r in server.requests}
     assert (code, paths) == (EXIT_CHANGED, {"/openai/v1/chat/completions"})
     assert set(fates(report).values()) == {("documented", None)}
-
-
-def test_a_wait_longer_than_the_per_request_cap_fails_that_function_without_waiting(
-    fake: FakeAzure, legacy: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    fake.script("shout", [Fault.rate_limited(retry_after=200)])
-    code, report = run()
-    assert (code, fake.count("shout"), fates(report)["shout"]) == (EXIT_CHANGED | EXIT_UNDOCUMENTED, 1, ("failed", "rate-limited"))
-    assert report["totals"]["waited_seconds"] == 0
-    assert "shout: failed (rate-limited: rate limited (429) after 1 attempt)" in capsys.readouterr().err

@@ -89,3 +89,12 @@ def test_a_killed_run_leaves_each_file_as_it_was_or_fully_rewritten(
         original = MODULES[name]
         assert text == original or (text.count('"""') == 8 and without_docstrings(text) == without_docstrings(original))
     assert sorted(p.name for p in project.iterdir() if p.suffix == ".py") == sorted(FILES)  # no temporary left over
+
+
+def test_a_killed_run_leaves_no_worker_holding_its_output_open(project: Path, slow_fake: FakeAzure) -> None:
+    write(project / "pyproject.toml", "[tool.docstring-hook]\nworkers = 2\n")  # rewrite in worker processes
+    process = start(project, slow_fake)
+    wait_until(lambda: (project / FILES[0]).read_text() != MODULES[FILES[0]])  # the pool has started
+    process.kill()
+    # Orphaned workers would keep stderr open: reading it to the end would then time out.
+    process.communicate(timeout=20)

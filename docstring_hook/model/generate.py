@@ -88,6 +88,7 @@ class Generator:
         self.settled: Counter[Status] = Counter()
         self._stopped: FatalAPIError | None = None
         self._interrupted = asyncio.Event()
+        self._seats = asyncio.Semaphore(2 * max(1, settings.concurrency))
 
     def interrupt(self) -> None:
         """Send no new request; requests in flight finish and are kept."""
@@ -105,7 +106,11 @@ class Generator:
 
     async def generate(self, facts: FunctionFacts) -> Generated:
         """Obtain a validated draft for one target; never raises but for fatal errors."""
-        generated = await self._generate_target(facts)
+        # Prompts are built a few at a time, not all at once: building a thousand
+        # would hold the event loop for a second between a request's admission by
+        # the pacer and its departure, and the server would count it late.
+        async with self._seats:
+            generated = await self._generate_target(facts)
         self.settled[generated.outcome.status] += 1
         return generated
 

@@ -33,7 +33,7 @@ class RetryPolicy:
     """Caps on retrying; the defaults suit a pre-commit hook and a long codemod alike."""
 
     max_attempts: int = 6
-    max_wait_per_request: float = 120.0
+    max_wait_per_request: float = 300.0
     max_wait_per_run: float = 900.0
     longest_retry_after: float = 300.0
     backoff_base: float = 0.5
