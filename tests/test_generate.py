@@ -325,3 +325,13 @@ def test_the_azure_v1_surface_is_reached_through_the_openai_route(legacy: Path, 
         paths = {r.path.split("?")[0] for r in server.requests}
     assert (code, paths) == (EXIT_CHANGED, {"/openai/v1/chat/completions"})
     assert set(fates(report).values()) == {("documented", None)}
+
+
+def test_a_repair_after_a_context_error_repeats_the_shrunk_prompt(fake: FakeAzure, legacy: Path) -> None:
+    body = "".join(f"    total += {i}\n" for i in range(300))
+    write(legacy, f"def tally(total):\n{body}    return total\n")
+    fake.script("tally", [Fault.context_length_exceeded(limit=2000, used=2100), Fault.invalid_json()])
+    code, report = run()
+    assert (code, fake.count("tally"), fates(report)["tally"]) == (EXIT_CHANGED, 3, ("documented", None))
+    repair = [r for r in fake.requests if r.target == "tally"][2]
+    assert "total += 150" not in json.dumps(repair.body)

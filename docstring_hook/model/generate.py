@@ -147,6 +147,7 @@ class Generator:
         return cached_draft(self._cache, prompt.key, facts)
 
     async def _generate(self, prompt: Prompt, facts: FunctionFacts) -> Generated:
+        sent = prompt
         try:
             completion = await self._ask(prompt.messages, prompt.tokens)
         except RejectedRequest as error:
@@ -156,10 +157,12 @@ class Generator:
             smaller = self.prompt_for(facts, self._shrunk_budget(prompt, error.context_limit))
             if smaller is None:
                 return self._ended(facts, Status.SKIPPED, Reason.OVER_BUDGET, "the prompt exceeds the model's context")
+            sent = smaller
             completion = await self._ask(smaller.messages, smaller.tokens)
         draft, problems = self._read(completion, facts)
         if problems:
-            repair = (*prompt.messages, Message("assistant", completion.content), repair_message(problems))
+            # The repair repeats the conversation as sent: the shrunk one after a context error.
+            repair = (*sent.messages, Message("assistant", completion.content), repair_message(problems))
             completion = await self._ask(repair, sum(self._counter.count(m.content) for m in repair))
             draft, problems = self._read(completion, facts)
         if draft is None or problems:
