@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fake_azure import FakeAzure
+
 CREDENTIAL_VARIABLES = (
     "AZURE_OPENAI_ENDPOINT",
     "AZURE_OPENAI_API_KEY",
@@ -71,3 +73,10 @@ def without_docstrings(text: str) -> str:
             if isinstance(value, ast.Constant) and isinstance(value.value, str):
                 body.pop(0)
     return ast.dump(tree)
+
+
+def use_azure(monkeypatch: pytest.MonkeyPatch, server: FakeAzure, *, path: str = "") -> None:
+    """Point the environment at a fake Azure server with its own key and deployment."""
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", server.endpoint + path)
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", server.api_key)
+    monkeypatch.setenv("AZURE_OPENAI_DEPLOYMENT", next(iter(server.deployments)))

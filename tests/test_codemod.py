@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from docstring_hook.cli import main
-from tests.conftest import without_docstrings
+from tests.conftest import use_azure, without_docstrings
 from tests.fake_azure import FakeAzure
 
 KEY = "codemod-test-key"
@@ -27,9 +27,7 @@ PACKAGE = Path(sysconfig.get_paths()["stdlib"]) / "email"
 def legacy(project: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, FakeAzure]]:
     shutil.copytree(PACKAGE, project / "email", ignore=shutil.ignore_patterns("__pycache__"))
     with FakeAzure(api_key=KEY) as server:
-        monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", server.endpoint)
-        monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
-        monkeypatch.setenv("AZURE_OPENAI_DEPLOYMENT", "dep")
+        use_azure(monkeypatch, server)
         yield project / "email", server
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from docstring_hook.cli import main
-from tests.conftest import write
+from tests.conftest import use_azure, write
 from tests.fake_azure import FakeAzure, Fault
 
 KEY = "sk-e2e-7f3a9c1d5b2e8f4a6c0d"
@@ -52,9 +52,7 @@ EXIT_CHANGED, EXIT_ERROR, EXIT_UNDOCUMENTED = 1, 2, 4
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAzure]:
     with FakeAzure(api_key=KEY) as server:
-        monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", server.endpoint)
-        monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
-        monkeypatch.setenv("AZURE_OPENAI_DEPLOYMENT", "dep")
+        use_azure(monkeypatch, server)
         yield server
 
 
@@ -233,9 +231,7 @@ def test_structured_output_refused_falls_back_to_json_mode_for_the_rest_of_the_r
     legacy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with FakeAzure(api_key=KEY, structured_output=False) as server:
-        monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", server.endpoint)
-        monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
-        monkeypatch.setenv("AZURE_OPENAI_DEPLOYMENT", "dep")
+        use_azure(monkeypatch, server)
         code, report = run()
         formats = [(r.body.get("response_format") or {}).get("type") for r in server.requests]
     assert code == EXIT_CHANGED
@@ -318,9 +314,7 @@ def test_two_processes_share_one_cache_safely(fake: FakeAzure, legacy: Path, tmp
 
 def test_the_azure_v1_surface_is_reached_through_the_openai_route(legacy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with FakeAzure(api_key=KEY) as server:
-        monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", server.endpoint + "/openai/v1")
-        monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
-        monkeypatch.setenv("AZURE_OPENAI_DEPLOYMENT", "dep")
+        use_azure(monkeypatch, server, path="/openai/v1")
         code, report = run()
         paths = {r.path.split("?")[0] for r in server.requests}
     assert (code, paths) == (EXIT_CHANGED, {"/openai/v1/chat/completions"})

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import write
+from tests.conftest import use_azure, write
 from tests.fake_azure import FakeAzure, Fault
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,9 +77,7 @@ def make_repo(folder: Path, hooks: str, pyproject: str = "") -> Path:
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAzure]:
     with FakeAzure() as server:
-        monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", server.endpoint)
-        monkeypatch.setenv("AZURE_OPENAI_API_KEY", "test-key")
-        monkeypatch.setenv("AZURE_OPENAI_DEPLOYMENT", "dep")
+        use_azure(monkeypatch, server)
         yield server
 
 

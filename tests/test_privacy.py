@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from docstring_hook.cli import main
-from tests.conftest import write
+from tests.conftest import use_azure, write
 from tests.fake_azure import FakeAzure
 
 KEY = "azure-key-5d1f0c9e7b3a4f2d8c6e"
@@ -67,9 +67,7 @@ NOT_DOCUMENTATION = {
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAzure]:
     with FakeAzure(api_key=KEY) as server:
-        monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", server.endpoint)
-        monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
-        monkeypatch.setenv("AZURE_OPENAI_DEPLOYMENT", "dep")
+        use_azure(monkeypatch, server)
         yield server
 
 

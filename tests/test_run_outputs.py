@@ -11,7 +11,7 @@ import pytest
 
 from docstring_hook.cli import main
 from docstring_hook.progress import Snapshot, status_line
-from tests.conftest import write
+from tests.conftest import use_azure, write
 from tests.fake_azure import FakeAzure, Fault
 
 KEY = "outputs-test-key"
@@ -37,9 +37,7 @@ def _hidden(x):
 def fake(project: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAzure]:
     write(project / "shapes.py", SOURCE)
     with FakeAzure(api_key=KEY) as server:
-        monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", server.endpoint)
-        monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
-        monkeypatch.setenv("AZURE_OPENAI_DEPLOYMENT", "dep")
+        use_azure(monkeypatch, server)
         yield server
 
 

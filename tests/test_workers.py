@@ -10,7 +10,7 @@ import pytest
 
 from docstring_hook.cli import main
 from docstring_hook.workers import POOL_MIN_FILES, Rewriter
-from tests.conftest import write
+from tests.conftest import use_azure, write
 from tests.fake_azure import FakeAzure
 
 KEY = "workers-test-key"
@@ -23,9 +23,7 @@ MODULES = {
 @pytest.fixture
 def fake(project: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAzure]:
     with FakeAzure(api_key=KEY) as server:
-        monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", server.endpoint)
-        monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
-        monkeypatch.setenv("AZURE_OPENAI_DEPLOYMENT", "dep")
+        use_azure(monkeypatch, server)
         yield server
 
 
