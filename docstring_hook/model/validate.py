@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import docstring_parser
@@ -166,25 +167,28 @@ def _optional_type(
 
 
 def _params(items: Any, problems: list[str]) -> tuple[ParamDoc, ...]:
-    if items is None:
-        return ()
-    if not isinstance(items, list):
-        problems.append(f'"params" must be a list, not {_json_type(items)}')
-        return ()
-    params = []
-    for index, item in enumerate(items):
-        where = f" of params[{index}]"
-        if not isinstance(item, dict):
-            problems.append(
-                f"params[{index}] must be an object, not {_json_type(item)}"
-            )
-            continue
-        name = _text_field(item, "name", problems, required=True, where=where)
-        description = _text_field(item, "description", problems, where=where)
-        params.append(
-            ParamDoc(name, description, _optional_type(item, problems, where))
+    return tuple(
+        ParamDoc(
+            _text_field(item, "name", problems, required=True, where=where),
+            _text_field(item, "description", problems, where=where),
+            _optional_type(item, problems, where),
         )
-    return tuple(params)
+        for where, item in _objects(items, "params", problems)
+    )
+
+
+def _objects(items: Any, key: str, problems: list[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The objects of a list field, each with where it stands; a problem for anything else."""
+    if items is None:
+        return
+    if not isinstance(items, list):
+        problems.append(f'"{key}" must be a list, not {_json_type(items)}')
+        return
+    for index, item in enumerate(items):
+        if isinstance(item, dict):
+            yield f" of {key}[{index}]", item
+        else:
+            problems.append(f"{key}[{index}] must be an object, not {_json_type(item)}")
 
 
 def _typed_text(
@@ -207,26 +211,13 @@ def _typed_text(
 
 
 def _raises(items: Any, problems: list[str]) -> tuple[RaisesDoc, ...]:
-    if items is None:
-        return ()
-    if not isinstance(items, list):
-        problems.append(f'"raises" must be a list, not {_json_type(items)}')
-        return ()
-    raises = []
-    for index, item in enumerate(items):
-        where = f" of raises[{index}]"
-        if not isinstance(item, dict):
-            problems.append(
-                f"raises[{index}] must be an object, not {_json_type(item)}"
-            )
-            continue
-        exception = _text_field(item, "exception", problems, required=True, where=where)
-        raises.append(
-            RaisesDoc(
-                exception, _text_field(item, "description", problems, where=where)
-            )
+    return tuple(
+        RaisesDoc(
+            _text_field(item, "exception", problems, required=True, where=where),
+            _text_field(item, "description", problems, where=where),
         )
-    return tuple(raises)
+        for where, item in _objects(items, "raises", problems)
+    )
 
 
 def _from_text(text: str) -> DocstringDraft:
