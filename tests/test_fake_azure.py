@@ -350,12 +350,13 @@ def test_context_window() -> None:
 
 
 def test_concurrent_requests_are_in_flight_together() -> None:
-    with FakeAzure(api_key=KEY, latency=0.3) as fake:
+    # A latency long enough that four threads overlap on a busy machine.
+    with FakeAzure(api_key=KEY, latency=2.0) as fake:
         client = azure(fake)
         threads = [threading.Thread(target=ask, args=(client,)) for _ in range(4)]
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join(timeout=5)
+            thread.join(timeout=15)
         assert fake.max_in_flight == 4
         assert fake.status_counts == {200: 4} and len(fake.intervals) == 4
