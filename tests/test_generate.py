@@ -109,7 +109,7 @@ def test_rate_limits_are_waited_out_as_the_server_asks(fake: FakeAzure, legacy: 
     code, report = run()
     assert (code, fake.count("area"), fates(report)["area"]) == (EXIT_CHANGED, 3, ("documented", None))
     assert report["totals"]["retries"] == 2
-    assert 0.5 <= report["totals"]["waited_seconds"] < 0.7  # measured on the clock now
+    assert 0.5 <= report["totals"]["waited_seconds"] < 1.0  # 200 ms + 300 ms, measured on the clock
 
 
 @pytest.mark.parametrize(

@@ -114,4 +114,4 @@ def test_parallel_waits_count_once_against_the_run_cap() -> None:
     # Eight requests waiting out the same 0.2 s together stall the run 0.2 s, not 1.6 s.
     assert asyncio.run(together()) == ["ok"] * 8
     assert waits.retries == 8
-    assert 0.2 <= waits.seconds < 0.6
+    assert 0.2 <= waits.seconds < 1.0  # overlapping: far below the 1.6 s the eight waits add up to
