@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 import ast
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from docstring_hook.config import Settings
+from docstring_hook.datatypes import FunctionFacts
+from docstring_hook.source.facts import describe_all
+from docstring_hook.source.find import find_targets, split_lines
 from tests.fake_azure import FakeAzure
 
 CREDENTIAL_VARIABLES = (
@@ -80,3 +85,21 @@ def use_azure(monkeypatch: pytest.MonkeyPatch, server: FakeAzure, *, path: str =
     monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", server.endpoint + path)
     monkeypatch.setenv("AZURE_OPENAI_API_KEY", server.api_key)
     monkeypatch.setenv("AZURE_OPENAI_DEPLOYMENT", next(iter(server.deployments)))
+
+
+# Every definition a test source holds is a target (tests and setters aside).
+EVERY_DEFINITION = Settings(
+    ignore_init_method=False,
+    ignore_magic=False,
+    ignore_private=False,
+    ignore_nested_functions=False,
+)
+
+
+def facts_of(source: str, qualname: str, path: str = "pkg/mod.py") -> FunctionFacts:
+    """Facts of one definition, as the pipeline builds them from real source."""
+    source = textwrap.dedent(source)
+    tree = ast.parse(source)
+    lines = split_lines(source)
+    targets = find_targets(tree, lines, path, EVERY_DEFINITION).targets
+    return next(f for f in describe_all(tree, lines, targets).values() if f.target.qualname == qualname)

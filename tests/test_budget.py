@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-import ast
 import re
 
 import pytest
 import tiktoken
 
-from docstring_hook.config import Settings
-from docstring_hook.datatypes import FunctionFacts, Style
+from docstring_hook.datatypes import Style
 from docstring_hook.errors import ConfigError
 from docstring_hook.model.budget import (
     MESSAGE_CHAR_LIMIT,
@@ -21,27 +19,7 @@ from docstring_hook.model.budget import (
     load_counter,
 )
 from docstring_hook.model.prompt import build_messages, cache_key
-from docstring_hook.source.facts import describe_all
-from docstring_hook.source.find import find_targets, split_lines
-
-EVERYTHING = Settings(
-    ignore_init_method=False,
-    ignore_magic=False,
-    ignore_private=False,
-    ignore_nested_functions=False,
-)
-
-
-def facts_of(source: str, qualname: str) -> FunctionFacts:
-    """Facts as the pipeline builds them from real source."""
-    tree = ast.parse(source)
-    lines = split_lines(source)
-    targets = find_targets(tree, lines, "pkg/mod.py", EVERYTHING).targets
-    return next(
-        f
-        for f in describe_all(tree, lines, targets).values()
-        if f.target.qualname == qualname
-    )
+from tests.conftest import facts_of
 
 
 def byte_encoding() -> tiktoken.Encoding:

@@ -1,15 +1,12 @@
 from __future__ import annotations
 
-import ast
 import os
 import subprocess
 import sys
-import textwrap
 from typing import Any
 
 import pytest
 
-from docstring_hook.config import Settings
 from docstring_hook.datatypes import FunctionFacts, Param, Style, Target, TargetKind
 from docstring_hook.model import prompt
 from docstring_hook.model.prompt import (
@@ -22,15 +19,7 @@ from docstring_hook.model.prompt import (
     repair_message,
     show_messages,
 )
-from docstring_hook.source.facts import describe_all
-from docstring_hook.source.find import find_targets, split_lines
-
-EVERYTHING = Settings(
-    ignore_init_method=False,
-    ignore_magic=False,
-    ignore_private=False,
-    ignore_nested_functions=False,
-)
+from tests.conftest import facts_of
 
 MODULE = '''\
 """Keep widgets on disk.
@@ -64,21 +53,8 @@ class Widget:
 '''
 
 
-def facts_of(source: str, qualname: str) -> FunctionFacts:
-    """Facts as the pipeline builds them from real source."""
-    source = textwrap.dedent(source)
-    tree = ast.parse(source)
-    lines = split_lines(source)
-    targets = find_targets(tree, lines, "pkg/store.py", EVERYTHING).targets
-    return next(
-        f
-        for f in describe_all(tree, lines, targets).values()
-        if f.target.qualname == qualname
-    )
-
-
 def user_content(qualname: str, style: Style = Style.GOOGLE) -> str:
-    facts = facts_of(MODULE, qualname)
+    facts = facts_of(MODULE, path="pkg/store.py", qualname=qualname)
     return build_messages(facts, style, facts.source)[1].content
 
 
@@ -134,7 +110,7 @@ def test_response_format_wraps_the_schema() -> None:
     "qualname", ["Store.fetch", "add", "Widget", "Widget.__init__"]
 )
 def test_the_user_message_names_the_target_and_fences_its_code(qualname: str) -> None:
-    facts = facts_of(MODULE, qualname)
+    facts = facts_of(MODULE, path="pkg/store.py", qualname=qualname)
     messages = build_messages(facts, Style.GOOGLE, facts.source)
     assert [m.role for m in messages] == ["system", "user"]
     content = messages[1].content
@@ -243,7 +219,7 @@ def test_the_requested_style_is_named(style: Style) -> None:
 
 
 def test_an_elided_source_is_shown_and_said_to_be_elided() -> None:
-    facts = facts_of(MODULE, "add")
+    facts = facts_of(MODULE, path="pkg/store.py", qualname="add")
     elided = "def add(first, second=2):\n    # ... 1 line elided ...\n    return first + second\n"
     _, user = build_messages(facts, Style.GOOGLE, elided)
     assert fenced_code(user.content) == elided
@@ -255,7 +231,7 @@ def test_an_elided_source_is_shown_and_said_to_be_elided() -> None:
 
 
 def test_the_system_message_says_what_a_good_docstring_is_and_the_json_shape() -> None:
-    system = build_messages(facts_of(MODULE, "add"), Style.GOOGLE, "def add(): pass\n")[
+    system = build_messages(facts_of(MODULE, path="pkg/store.py", qualname="add"), Style.GOOGLE, "def add(): pass\n")[
         0
     ].content
     for phrase in [
@@ -290,7 +266,7 @@ def test_the_system_message_says_what_a_good_docstring_is_and_the_json_shape() -
 def test_plain_text_messages_ask_for_the_docstring_itself(
     style: Style, sections: str
 ) -> None:
-    facts = facts_of(MODULE, "add")
+    facts = facts_of(MODULE, path="pkg/store.py", qualname="add")
     system, user = plain_text_messages(facts, style, facts.source)
     assert "JSON" not in system.content
     assert "without the surrounding quotes" in system.content

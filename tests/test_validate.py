@@ -1,25 +1,14 @@
 from __future__ import annotations
 
-import ast
 import json
-import textwrap
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from docstring_hook.config import Settings
-from docstring_hook.datatypes import DocstringDraft, FunctionFacts, ParamDoc, RaisesDoc
+from docstring_hook.datatypes import DocstringDraft, ParamDoc, RaisesDoc
 from docstring_hook.model.validate import InvalidReply, check, parse_reply
-from docstring_hook.source.facts import describe_all
-from docstring_hook.source.find import find_targets, split_lines
-
-EVERYTHING = Settings(
-    ignore_init_method=False,
-    ignore_magic=False,
-    ignore_private=False,
-    ignore_nested_functions=False,
-)
+from tests.conftest import facts_of
 
 GOOD_JSON = json.dumps(
     {
@@ -315,19 +304,6 @@ class Shape:
 """
 
 
-def facts_of(qualname: str) -> FunctionFacts:
-    """Facts as the pipeline builds them from real source."""
-    source = textwrap.dedent(SOURCE)
-    tree = ast.parse(source)
-    lines = split_lines(source)
-    targets = find_targets(tree, lines, "pkg/mod.py", EVERYTHING).targets
-    return next(
-        f
-        for f in describe_all(tree, lines, targets).values()
-        if f.target.qualname == qualname
-    )
-
-
 def draft(
     summary: str = "Do the thing.", params: tuple[str, ...] = (), **fields: object
 ) -> DocstringDraft:
@@ -524,12 +500,12 @@ ADD = ("first", "second", "*numbers", "**options")
 def test_check(
     qualname: str, candidate: DocstringDraft, problems: tuple[str, ...]
 ) -> None:
-    assert check(candidate, facts_of(qualname)) == problems
+    assert check(candidate, facts_of(SOURCE, qualname)) == problems
 
 
 def test_check_allows_examples_when_asked() -> None:
     candidate = draft(params=ADD, returns="Sum.", description=">>> add(1, 2)\n3")
-    assert check(candidate, facts_of("add"), allow_examples=True) == ()
+    assert check(candidate, facts_of(SOURCE, "add"), allow_examples=True) == ()
 
 
 def test_a_parsed_reply_passes_check() -> None:
@@ -547,4 +523,4 @@ def test_a_parsed_reply_passes_check() -> None:
             ],
         }
     )
-    assert check(parse_reply(reply), facts_of("add")) == ()
+    assert check(parse_reply(reply), facts_of(SOURCE, "add")) == ()
