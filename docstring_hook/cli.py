@@ -113,8 +113,8 @@ def _show_prompt(paths: Sequence[str], settings: Settings, pattern: str) -> int:
     from docstring_hook.source.find import never_send
 
     counter, warning = load_counter(settings.model)
-    if warning and settings.verbosity >= 0:
-        print(f"docstring-hook: warning: {warning}", file=sys.stderr)
+    if warning:
+        _warn(settings)(warning)
     for scanned in scan_files(paths, settings, _changes(paths, settings)):
         if scanned is None or isinstance(scanned, FileProblem):
             continue

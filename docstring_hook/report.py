@@ -89,11 +89,11 @@ def to_json(
 
 def cost(usage: Usage, settings: Settings) -> float | None:
     """What the run's tokens cost at the configured prices; None without prices."""
-    if settings.price_per_million_input is None and settings.price_per_million_output is None:
-        return None
-    rate_in = settings.price_per_million_input or 0.0
-    rate_out = settings.price_per_million_output or 0.0
-    return (usage.prompt_tokens * rate_in + usage.completion_tokens * rate_out) / 1_000_000
+    from docstring_hook.model.budget import cost_of
+
+    return cost_of(
+        usage.prompt_tokens, usage.completion_tokens, settings.price_per_million_input, settings.price_per_million_output
+    )
 
 
 def to_markdown(outcomes: Iterable[Outcome], usage: Usage, settings: Settings) -> str:

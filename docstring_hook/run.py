@@ -25,6 +25,7 @@ from docstring_hook.model.endpoint import Endpoint
 from docstring_hook.model.estimate import Forecast, forecast
 from docstring_hook.model.generate import Generator
 from docstring_hook.model.pacing import Pacer
+from docstring_hook.scan import Scan
 from docstring_hook.source.facts import describe_all
 from docstring_hook.source.find import never_send
 from docstring_hook.workers import Rewriter
@@ -56,7 +57,7 @@ def counted_by(counter: TokenCounter) -> str:
     return "estimated from text length" if isinstance(counter, EstimatingCounter) else "counted with tiktoken"
 
 
-def plan(found: pipeline.Scan, settings: Settings, counter: TokenCounter, cache: DraftCache) -> Forecast:
+def plan(found: Scan, settings: Settings, counter: TokenCounter, cache: DraftCache) -> Forecast:
     """`--dry-run`: every target's prompt as a real run would build it; nothing is sent."""
     facts = []
     withheld = 0
@@ -70,7 +71,7 @@ def plan(found: pipeline.Scan, settings: Settings, counter: TokenCounter, cache:
 
 
 async def generate(
-    found: pipeline.Scan, settings: Settings, endpoint: Endpoint, counter: TokenCounter, cache: DraftCache
+    found: Scan, settings: Settings, endpoint: Endpoint, counter: TokenCounter, cache: DraftCache
 ) -> Finished:
     """Document every target of `found`; Ctrl-C stops it cleanly."""
     client = ChatClient(endpoint, timeout=settings.timeout, max_output_tokens=settings.max_output_tokens)
@@ -98,7 +99,7 @@ async def generate(
 
 
 @contextlib.asynccontextmanager
-async def _progress(found: pipeline.Scan, settings: Settings, generator: Generator, pacer: Pacer) -> AsyncIterator[None]:
+async def _progress(found: Scan, settings: Settings, generator: Generator, pacer: Pacer) -> AsyncIterator[None]:
     if not progress.wanted(sys.stderr, settings.verbosity, os.environ):
         yield
         return

@@ -465,11 +465,13 @@ class RunBudget:
             self._reserved.pop(0)
 
     def _cost(self, prompt_tokens: int, completion_tokens: int) -> float | None:
-        if (
-            self.price_per_million_input is None
-            and self.price_per_million_output is None
-        ):
-            return None
-        rate_in = self.price_per_million_input or 0.0
-        rate_out = self.price_per_million_output or 0.0
-        return (prompt_tokens * rate_in + completion_tokens * rate_out) / 1_000_000
+        return cost_of(prompt_tokens, completion_tokens, self.price_per_million_input, self.price_per_million_output)
+
+
+def cost_of(
+    prompt_tokens: int, completion_tokens: int, per_million_input: float | None, per_million_output: float | None
+) -> float | None:
+    """What tokens cost at prices per million; None when no price is set (a missing one is free)."""
+    if per_million_input is None and per_million_output is None:
+        return None
+    return (prompt_tokens * (per_million_input or 0.0) + completion_tokens * (per_million_output or 0.0)) / 1_000_000

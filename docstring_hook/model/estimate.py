@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import FunctionFacts, Target
-from docstring_hook.model.budget import TokenCounter, fit
+from docstring_hook.model.budget import TokenCounter, cost_of, fit
 from docstring_hook.model.cache import DraftCache
 from docstring_hook.model.generate import cached_draft
 
@@ -67,12 +67,10 @@ class Forecast:
 
     def cost_range(self, settings: Settings) -> tuple[float, float] | None:
         """(prompt only, prompt and every output at its cap), or None without prices."""
-        if settings.price_per_million_input is None and settings.price_per_million_output is None:
-            return None
-        rate_in = (settings.price_per_million_input or 0.0) / 1_000_000
-        rate_out = (settings.price_per_million_output or 0.0) / 1_000_000
-        low = self.prompt_tokens * rate_in
-        return low, low + self.output_tokens_at_most * rate_out
+        prices = (settings.price_per_million_input, settings.price_per_million_output)
+        low = cost_of(self.prompt_tokens, 0, *prices)
+        high = cost_of(self.prompt_tokens, self.output_tokens_at_most, *prices)
+        return None if low is None or high is None else (low, high)
 
 
 def estimate(facts: FunctionFacts, settings: Settings, counter: TokenCounter, cache: DraftCache) -> Estimate:
