@@ -10,7 +10,7 @@ import ast
 import pytest
 
 from docstring_hook.datatypes import FunctionFacts, Param, Target, TargetKind
-from docstring_hook.model.redact import entropy, looks_random, redact, redact_facts
+from docstring_hook.redact import entropy, looks_random, redact, redact_facts
 
 RANDOM_40 = "q7Vb2XkP9zR4mWc8Ht1LsN6yJd3Fg5Ue0Ao2Ti7K"  # base64-shaped, no meaning
 RANDOM_88 = "FAKEq7Vb2XkP9zR4mWc8Ht1LsN6yJd3Fg5Ue0Ao2Ti7Kx9Qp4Wr8Ev1Bn6Mh3Zs5Cy2Dl7Go0Ij4Uk9Pf1Ht8Nw3Lq=="

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from docstring_hook.datatypes import FunctionFacts, Param, Style, TargetKind
-from docstring_hook.model.redact import redact, redact_facts
+from docstring_hook.redact import redact, redact_facts
 
 PROMPT_VERSION = 1
 

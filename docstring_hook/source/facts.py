@@ -1,7 +1,7 @@
 """What the code says about a definition: the input to prompts and validation.
 
 Facts leave `describe_file` with their secrets already masked (see
-`model.redact`): whatever is built from them, prompts, cache keys,
+`redact`): whatever is built from them, prompts, cache keys,
 `--show-prompt`, cannot hold one.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from docstring_hook.datatypes import FunctionFacts, Param, ParamKind, Target, TargetKind
-from docstring_hook.model.redact import redact_facts
+from docstring_hook.redact import redact_facts
 from docstring_hook.source.find import Definition, Scope, walk_definitions
 
 _BRANCHES = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.ExceptHandler, ast.IfExp, ast.With, ast.AsyncWith, ast.Assert, ast.comprehension, ast.match_case)
