@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import FileProblem, Target
 from docstring_hook.repo.files import SourceFile, UnreadableFile, discover, read_source
-from docstring_hook.source.find import find_targets, skips_whole_file, split_lines
+from docstring_hook.source.definitions import split_lines
+from docstring_hook.source.find import find_targets, skips_whole_file
 
 if TYPE_CHECKING:
     from docstring_hook.repo.git import ChangedLines

@@ -42,7 +42,8 @@ from docstring_hook.repo.files import SourceFile
 from docstring_hook.scan import ScannedFile, scan_file
 from docstring_hook.source.document import Documented, document
 from docstring_hook.source.facts import describe_all
-from docstring_hook.source.find import find_targets, split_lines
+from docstring_hook.source.definitions import split_lines
+from docstring_hook.source.find import find_targets
 from docstring_hook.source.render import render
 
 SAMPLE_SIZE = 510

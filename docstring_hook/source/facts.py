@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from docstring_hook.datatypes import FunctionFacts, Param, ParamKind, Target, TargetKind
 from docstring_hook.redact import redact_facts
-from docstring_hook.source.find import Definition, Scope, walk_definitions
+from docstring_hook.source.definitions import Definition, Scope, walk_definitions
 
 _BRANCHES = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.ExceptHandler, ast.IfExp, ast.With, ast.AsyncWith, ast.Assert, ast.comprehension, ast.match_case)
 

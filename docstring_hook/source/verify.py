@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Mapping
 
-from docstring_hook.source.find import (
+from docstring_hook.source.definitions import (
     Definition,
     docstring_node,
     split_lines,
