@@ -6,7 +6,7 @@ tests/test_corpus.py, unless `--policy default`), through the library's own
 functions, exactly as `pipeline._apply` calls them:
 
     scanned = scan_file(path, settings)                # read + ast.parse + find
-    facts = describe_all(scanned.tree, scanned.lines, scanned.targets)
+    facts = describe_file(scanned.tree, scanned.lines, scanned.targets).facts
     document(text, facts, drafts, RenderOptions(...))  # LibCST parse, insert, render, verify
 
 with one fixed simple draft for every target (`--draft one-line`: a summary
@@ -53,7 +53,7 @@ from docstring_hook.datatypes import DocstringDraft, FileProblem, FunctionFacts,
 from docstring_hook.repo.files import discover
 from docstring_hook.scan import ScannedFile, scan_file
 from docstring_hook.source.document import document
-from docstring_hook.source.facts import describe_all
+from docstring_hook.source.facts import describe_file
 from docstring_hook.source.verify import VerificationError
 
 EVERYTHING = Settings(
@@ -92,13 +92,13 @@ class Stopwatch:
 def rewrite_all(paths: list[str], settings: Settings, draft_kind: str, watch: Stopwatch) -> dict[str, int]:
     """scan + describe + document every file; counts of what happened."""
     counts: Counter[str] = Counter()
-    scan, describe = watch.wrap("scan", scan_file), watch.wrap("describe_all", describe_all)
+    scan, describe = watch.wrap("scan", scan_file), watch.wrap("describe_all", describe_file)
     for path in paths:
         scanned = scan(path, settings)
         if not isinstance(scanned, ScannedFile) or not scanned.targets:
             counts["problem" if isinstance(scanned, FileProblem) else "no targets"] += 1
             continue
-        facts = describe(scanned.tree, scanned.lines, scanned.targets)
+        facts = describe(scanned.tree, scanned.lines, scanned.targets).facts
         drafts = {line: (ONE_LINE if draft_kind == "one-line" else sections_draft(f)) for line, f in facts.items()}
         source = scanned.source
         options = RenderOptions(settings.style, line_length=settings.line_length, include_types=settings.include_types, encoding=source.encoding)

@@ -1,4 +1,4 @@
-"""The command line: flags in, exit code out. The only module that prints.
+"""The command line: flags in, messages and exit code out; the run itself is `run`'s.
 
 Heavy imports (LibCST, openai, tiktoken) happen inside the functions that
 need them, so `--check` and a commit with nothing to do stay fast.
@@ -20,9 +20,8 @@ from docstring_hook.errors import ConfigError, DocstringHookError
 
 if TYPE_CHECKING:
     from docstring_hook.datatypes import RunResult
-    from docstring_hook.model.endpoint import Endpoint
     from docstring_hook.repo.git import ChangedLines
-    from docstring_hook.scan import Scan
+    from docstring_hook.run import Planned
 
 EXIT_OK = 0
 EXIT_CHANGED = 1
@@ -104,35 +103,21 @@ def _settings(arguments: argparse.Namespace) -> Settings:
 
 def _show_prompt(paths: Sequence[str], settings: Settings, pattern: str) -> int:
     """Print what would be sent, redacted and elided, for the matching targets; no endpoint, no request."""
-    import fnmatch
-
-    from docstring_hook.model.budget import fit, load_counter
+    from docstring_hook import run
     from docstring_hook.model.prompt import show_messages
-    from docstring_hook.scan import scan_files
-    from docstring_hook.source.facts import describe_file
-    from docstring_hook.source.find import never_send
 
-    counter, warning = load_counter(settings.model)
-    if warning:
-        _warn(settings)(warning)
-    for scanned in scan_files(paths, settings, _changes(paths, settings)):
-        if scanned is None or isinstance(scanned, FileProblem):
+    for shown in run.show_prompts(paths, settings, pattern, _changes(paths, settings), _warn(settings)):
+        if isinstance(shown, FileProblem):
             continue
-        targets = [t for t in scanned.targets if fnmatch.fnmatchcase(t.qualname, pattern)]
-        if never_send(scanned.source.path, settings):
-            for target in targets:
-                print(f"{target.path}:{target.line}: {target.qualname}: skipped (never-send)", file=sys.stderr)
+        target = shown.target
+        where = f"{target.path}:{target.line}: {target.qualname}"
+        if shown.prompt is None:
+            why = "never-send" if shown.withheld else "over-budget"
+            print(f"{where}: skipped ({why})", file=sys.stderr)
             continue
-        described = describe_file(scanned.tree, scanned.lines, targets)
-        for target in targets:
-            prompt = fit(described.facts[target.line], settings.style, settings.model, settings.prompt_budget, counter)
-            if prompt is None:
-                print(f"{target.path}:{target.line}: {target.qualname}: skipped (over-budget)", file=sys.stderr)
-                continue
-            elided = ", elided" if prompt.elided else ""
-            print(f"=== {target.path}:{target.line}: {target.qualname} ({prompt.tokens} tokens, "
-                  f"{described.redactions[target.line]} redacted{elided}) ===")
-            sys.stdout.write(show_messages(prompt.messages))
+        elided = ", elided" if shown.prompt.elided else ""
+        print(f"=== {where} ({shown.prompt.tokens} tokens, {shown.redactions} redacted{elided}) ===")
+        sys.stdout.write(show_messages(shown.prompt.messages))
     return EXIT_OK
 
 
@@ -160,9 +145,13 @@ def _generate(paths: Sequence[str], settings: Settings) -> int:
 
         _write_reports(RunResult(problems=found.problems), settings, found.parsed_paths)
         return EXIT_OK
-    # Only now does the run import LibCST and openai, which a no-op commit must not pay for.
+    # Only now does the run import LibCST (and openai, when it sends), which a no-op commit must not pay for.
+    from docstring_hook import run
+
     if settings.dry_run:
-        return _dry_run(found, settings)
+        planned = run.dry_run(found, settings, os.environ, _warn(settings))
+        _print_forecast(planned, settings)
+        return EXIT_OK
     from docstring_hook.model.endpoint import MISSING_CREDENTIALS, resolve_endpoint
 
     endpoint = resolve_endpoint(os.environ, settings)
@@ -173,10 +162,9 @@ def _generate(paths: Sequence[str], settings: Settings) -> int:
         raise ConfigError(MISSING_CREDENTIALS)
     import asyncio
 
-    code = asyncio.run(_generate_with(found, settings, endpoint))
-    if settings.docs_md:
-        _write_api_docs(settings.docs_md, found.parsed_paths)
-    return code
+    finished = asyncio.run(run.generate(found, settings, endpoint, os.environ, _warn(settings)))
+    code = _finish(finished.result, settings, found.parsed_paths)
+    return EXIT_INTERRUPTED if finished.interrupted else code
 
 
 def _changes(paths: Sequence[str], settings: Settings) -> ChangedLines | None:
@@ -186,25 +174,12 @@ def _changes(paths: Sequence[str], settings: Settings) -> ChangedLines | None:
     return changes_in_scope(settings.scope, paths, os.environ)
 
 
-async def _generate_with(found: Scan, settings: Settings, endpoint: Endpoint) -> int:
-    from docstring_hook import run
+def _print_forecast(planned: Planned, settings: Settings) -> None:
+    from docstring_hook import report
 
-    counter = run.token_counter(settings, _warn(settings))
-    cache = run.open_cache(settings, os.environ)
-    finished = await run.generate(found, settings, endpoint, counter, cache)
-    code = _finish(finished.result, settings)
-    return EXIT_INTERRUPTED if finished.interrupted else code
-
-
-def _dry_run(found: Scan, settings: Settings) -> int:
-    from docstring_hook import report, run
-
-    counter = run.token_counter(settings, _warn(settings))
-    plan = run.plan(found, settings, counter, run.open_cache(settings, os.environ))
-    for line in report.forecast_lines(plan):
+    for line in report.forecast_lines(planned.forecast):
         print(line)
-    print(report.forecast_summary(plan, settings, run.counted_by(counter)), file=sys.stderr)
-    return EXIT_OK
+    print(report.forecast_summary(planned.forecast, settings, planned.counted_by), file=sys.stderr)
 
 
 def _warn(settings: Settings) -> Callable[[str], None]:
@@ -215,7 +190,7 @@ def _warn(settings: Settings) -> Callable[[str], None]:
     return warn
 
 
-def _finish(result: RunResult, settings: Settings) -> int:
+def _finish(result: RunResult, settings: Settings, parsed_paths: Sequence[str]) -> int:
     from docstring_hook import report
 
     for change in result.changes:
@@ -228,7 +203,7 @@ def _finish(result: RunResult, settings: Settings) -> int:
             print(line, file=sys.stderr)
     if settings.verbosity >= 0:
         print(report.summary(result.outcomes, result.usage, result.redactions), file=sys.stderr)
-    _write_reports(result, settings)
+    _write_reports(result, settings, parsed_paths)
     code = EXIT_CHANGED if result.changes else EXIT_OK
     undocumented = any(o.status in (Status.SKIPPED, Status.FAILED) for o in result.outcomes)
     if undocumented and settings.fail_on_undocumented:
@@ -236,27 +211,17 @@ def _finish(result: RunResult, settings: Settings) -> int:
     return code
 
 
-def _write_reports(result: RunResult, settings: Settings, documented_paths: Sequence[str] = ()) -> None:
+def _write_reports(result: RunResult, settings: Settings, parsed_paths: Sequence[str]) -> None:
     import json
 
     from docstring_hook import report
 
-    if settings.docs_md and documented_paths:
-        _write_api_docs(settings.docs_md, documented_paths)
+    if settings.docs_md and parsed_paths:
+        from docstring_hook import run
+
+        Path(settings.docs_md).write_text(run.api_page(parsed_paths), encoding="utf-8")
     if settings.report:
-        Path(settings.report).write_text(json.dumps(report.to_json(result.outcomes, result.usage, result.redactions), indent=2) + "\n")
+        document = report.to_json(result.outcomes, result.usage, result.redactions)
+        Path(settings.report).write_text(json.dumps(document, indent=2) + "\n")
     if settings.report_md:
         Path(settings.report_md).write_text(report.to_markdown(result.outcomes, result.usage, settings))
-
-
-def _write_api_docs(destination: str, paths: Sequence[str]) -> None:
-    from docstring_hook.apidocs import api_markdown
-    from docstring_hook.repo.files import UnreadableFile, read_source
-
-    files = []
-    for path in paths:
-        try:
-            files.append((path, read_source(path).text))
-        except (OSError, UnreadableFile):
-            continue  # already reported when the run scanned it
-    Path(destination).write_text(api_markdown(files), encoding="utf-8")

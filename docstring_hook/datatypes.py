@@ -168,7 +168,6 @@ class Reason(str, enum.Enum):
     VERIFICATION = "verification-failed"
     WRITE_FAILED = "write-failed"
     INTERRUPTED = "interrupted"
-    NOT_REQUESTED = "not-requested"
     NEVER_SEND = "never-send"
 
 
@@ -192,13 +191,18 @@ class FileProblem:
 
 @dataclass
 class Usage:
-    """What the run spent; one per run, updated from one event loop."""
+    """What the run spent: the one record the budget, the progress line and the reports read."""
 
     requests: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     retries: int = 0
     waited_seconds: float = 0.0
+
+    def add_tokens(self, prompt_tokens: int, completion_tokens: int) -> None:
+        """Record what one answered request used."""
+        self.prompt_tokens += max(prompt_tokens, 0)
+        self.completion_tokens += max(completion_tokens, 0)
 
 
 @dataclass(frozen=True)

@@ -1,34 +1,39 @@
-"""The composition root of a generating run: builds the parts, runs them, returns data.
+"""The composition root: builds the parts of a run from the settings and runs one mode.
 
-`cli` decides what to print and which exit code it means; this module
-builds the cache, counter, client, pacer and budget from the settings and
-runs the pipeline, or, for `--dry-run`, only the estimate.
+Each mode returns data; `cli` decides what to print and which exit code it
+means. Here the counter, cache, client, pacer and budget are built, once
+per run: generating (`generate`), forecasting (`dry_run`) and printing the
+requests (`show_prompts`) all prepare targets through `prepare` and
+`model.request.request_for`, so they agree on what is sent.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
+import fnmatch
 import sys
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from docstring_hook import pipeline, progress
 from docstring_hook.config import Settings
-from docstring_hook.datatypes import RunResult, Status
+from docstring_hook.datatypes import FileProblem, FunctionFacts, RunResult, Status, Target, Usage
 from docstring_hook.interrupts import CtrlC
-from docstring_hook.model.budget import EstimatingCounter, RunBudget, TokenCounter, load_counter
+from docstring_hook.model.budget import RunBudget
 from docstring_hook.model.cache import DiskCache, DraftCache, NullCache, cache_folder
-from docstring_hook.model.client import ChatClient
 from docstring_hook.model.endpoint import Endpoint
 from docstring_hook.model.estimate import Forecast, forecast
 from docstring_hook.model.generate import Generator
 from docstring_hook.model.pacing import Pacer
-from docstring_hook.scan import Scan
-from docstring_hook.source.facts import describe_all
-from docstring_hook.source.find import never_send
+from docstring_hook.model.request import Prompt, request_for
+from docstring_hook.model.tokens import TokenCounter, counted_by, load_counter
+from docstring_hook.prepare import prepare_file
+from docstring_hook.repo.git import ChangedLines
+from docstring_hook.scan import Scan, scan_files
 from docstring_hook.workers import Rewriter
+
+Warn = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -39,12 +44,34 @@ class Finished:
     interrupted: bool
 
 
+@dataclass(frozen=True)
+class Planned:
+    """`--dry-run`: the forecast, and how its tokens were counted."""
+
+    forecast: Forecast
+    counted_by: str
+
+
+@dataclass(frozen=True)
+class ShownPrompt:
+    """`--show-prompt`: one matching target and the request a run would send for it.
+
+    `prompt` is None when the target would not be sent: `withheld` (never-send)
+    or over the prompt budget.
+    """
+
+    target: Target
+    prompt: Prompt | None
+    redactions: int = 0
+    withheld: bool = False
+
+
 def open_cache(settings: Settings, environ: Mapping[str, str]) -> DraftCache:
     """The draft cache the settings ask for."""
     return NullCache() if settings.no_cache else DiskCache(cache_folder(settings.cache_dir, environ))
 
 
-def token_counter(settings: Settings, warn: Callable[[str], None]) -> TokenCounter:
+def token_counter(settings: Settings, warn: Warn) -> TokenCounter:
     """tiktoken's counter for the model, or the estimate with one warning."""
     counter, warning = load_counter(settings.model)
     if warning:
@@ -52,43 +79,62 @@ def token_counter(settings: Settings, warn: Callable[[str], None]) -> TokenCount
     return counter
 
 
-def counted_by(counter: TokenCounter) -> str:
-    """How token figures were obtained, for the dry-run summary."""
-    return "estimated from text length" if isinstance(counter, EstimatingCounter) else "counted with tiktoken"
-
-
-def plan(found: Scan, settings: Settings, counter: TokenCounter, cache: DraftCache) -> Forecast:
-    """`--dry-run`: every target's prompt as a real run would build it; nothing is sent."""
-    facts = []
+def dry_run(found: Scan, settings: Settings, environ: Mapping[str, str], warn: Warn) -> Planned:
+    """Every target's request as a real run would build it, and whether it is cached; nothing is sent."""
+    counter = token_counter(settings, warn)
+    facts: list[FunctionFacts] = []
     withheld = 0
     for scanned in found.files:
-        if never_send(scanned.source.path, settings):
+        prepared = prepare_file(scanned)
+        if prepared.withheld:
             withheld += len(scanned.targets)
             continue
-        described = describe_all(scanned.tree, scanned.lines, scanned.targets)
-        facts.extend(described[t.line] for t in scanned.targets)
-    return forecast(facts, settings, counter, cache, withheld=withheld)
+        facts.extend(prepared.facts[t.line] for t in scanned.targets)
+    plan = forecast(facts, settings, counter, open_cache(settings, environ), withheld=withheld)
+    return Planned(plan, counted_by(counter))
 
 
-async def generate(
-    found: Scan, settings: Settings, endpoint: Endpoint, counter: TokenCounter, cache: DraftCache
-) -> Finished:
+def show_prompts(
+    paths: Sequence[str], settings: Settings, pattern: str, changes: ChangedLines | None, warn: Warn
+) -> Iterator[ShownPrompt | FileProblem]:
+    """The request for each target whose qualified name matches the glob `pattern`, file by file."""
+    counter = token_counter(settings, warn)
+    for scanned in scan_files(paths, settings, changes):
+        if scanned is None or isinstance(scanned, FileProblem):
+            continue
+        targets = [t for t in scanned.targets if fnmatch.fnmatchcase(t.qualname, pattern)]
+        if not targets:
+            continue
+        prepared = prepare_file(scanned)
+        for target in targets:
+            if prepared.withheld:
+                yield ShownPrompt(target, None, withheld=True)
+                continue
+            prompt = request_for(prepared.facts[target.line], settings, counter)
+            yield ShownPrompt(target, prompt, prepared.redactions_of(target))
+
+
+async def generate(found: Scan, settings: Settings, endpoint: Endpoint, environ: Mapping[str, str], warn: Warn) -> Finished:
     """Document every target of `found`; Ctrl-C stops it cleanly."""
+    from docstring_hook.model.client import ChatClient  # the SDK, only for a run that sends
+
     client = ChatClient(endpoint, timeout=settings.timeout, max_output_tokens=settings.max_output_tokens)
     pacer = Pacer(concurrency=max(1, settings.concurrency), rpm=settings.rpm, tpm=settings.tpm)
     budget = RunBudget(
+        Usage(),
         max_functions=settings.max_functions,
         max_tokens=settings.max_tokens,
         max_cost=settings.max_cost,
         price_per_million_input=settings.price_per_million_input,
         price_per_million_output=settings.price_per_million_output,
     )
-    generator = Generator(client, cache, counter, pacer, budget, settings)
+    counter = token_counter(settings, warn)
+    generator = Generator(client, open_cache(settings, environ), counter, pacer, budget, settings)
     rewriter = Rewriter(len(found.files), settings.workers)
     abandon = asyncio.Event()
     try:
         with CtrlC(generator.interrupt, abandon) as ctrl_c:
-            async with _progress(found, settings, generator, pacer):
+            async with _progress(found, settings, generator, pacer, environ):
                 result = await pipeline.run(
                     found, settings, generator, write=not settings.diff, abandon=abandon, rewriter=rewriter
                 )
@@ -98,9 +144,25 @@ async def generate(
     return Finished(result, ctrl_c.pressed)
 
 
+def api_page(paths: Sequence[str]) -> str:
+    """`--docs-md`: the documented API of the files, read as they are now (after writing)."""
+    from docstring_hook.apidocs import api_markdown
+    from docstring_hook.repo.files import UnreadableFile, read_source
+
+    files: list[tuple[str, str]] = []
+    for path in paths:
+        try:
+            files.append((path, read_source(path).text))
+        except (OSError, UnreadableFile):
+            continue  # already reported when the run scanned it
+    return api_markdown(files)
+
+
 @contextlib.asynccontextmanager
-async def _progress(found: Scan, settings: Settings, generator: Generator, pacer: Pacer) -> AsyncIterator[None]:
-    if not progress.wanted(sys.stderr, settings.verbosity, os.environ):
+async def _progress(
+    found: Scan, settings: Settings, generator: Generator, pacer: Pacer, environ: Mapping[str, str]
+) -> AsyncIterator[None]:
+    if not progress.wanted(sys.stderr, settings.verbosity, environ):
         yield
         return
 

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import FileProblem, Target
+from docstring_hook.lines import split_lines
 from docstring_hook.repo.files import SourceFile, UnreadableFile, discover, read_source
-from docstring_hook.source.definitions import split_lines
-from docstring_hook.source.find import find_targets, skips_whole_file
+from docstring_hook.source.find import find_targets, never_send, skips_whole_file
 
 if TYPE_CHECKING:
     from docstring_hook.repo.git import ChangedLines
@@ -27,6 +27,7 @@ class ScannedFile:
     lines: list[str]
     targets: list[Target]
     selected: int
+    withheld: bool = False  # the path matches never-send: nothing of it is ever sent
 
 
 def scan_file(path: str, settings: Settings, changed_lines: Collection[int] | None = None) -> ScannedFile | FileProblem | None:
@@ -45,7 +46,7 @@ def scan_file(path: str, settings: Settings, changed_lines: Collection[int] | No
         return FileProblem(path, f"does not parse: {error}")
     lines = split_lines(source.text)
     findings = find_targets(tree, lines, path, settings, changed_lines)
-    return ScannedFile(source, tree, lines, findings.targets, findings.selected)
+    return ScannedFile(source, tree, lines, findings.targets, findings.selected, never_send(path, settings))
 
 
 @dataclass

@@ -9,8 +9,8 @@ import pytest
 
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import FunctionFacts
-from docstring_hook.source.facts import describe_all
-from docstring_hook.source.definitions import split_lines
+from docstring_hook.source.facts import describe_file
+from docstring_hook.lines import split_lines
 from docstring_hook.source.find import find_targets
 from tests.fake_azure import FakeAzure
 
@@ -103,4 +103,4 @@ def facts_of(source: str, qualname: str, path: str = "pkg/mod.py") -> FunctionFa
     tree = ast.parse(source)
     lines = split_lines(source)
     targets = find_targets(tree, lines, path, EVERY_DEFINITION).targets
-    return next(f for f in describe_all(tree, lines, targets).values() if f.target.qualname == qualname)
+    return next(f for f in describe_file(tree, lines, targets).facts.values() if f.target.qualname == qualname)

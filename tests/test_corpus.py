@@ -41,8 +41,8 @@ from docstring_hook.datatypes import (
 from docstring_hook.repo.files import SourceFile
 from docstring_hook.scan import ScannedFile, scan_file
 from docstring_hook.source.document import Documented, document
-from docstring_hook.source.facts import describe_all
-from docstring_hook.source.definitions import split_lines
+from docstring_hook.source.facts import describe_file
+from docstring_hook.lines import split_lines
 from docstring_hook.source.find import find_targets
 from docstring_hook.source.render import render
 
@@ -162,7 +162,7 @@ def test_the_checks_catch(before: str, after: str, message: str) -> None:
 def facts_of(text: str) -> dict[int, FunctionFacts]:
     """The facts of every definition of `text` that lacks a docstring."""
     tree, lines = ast.parse(text), split_lines(text)
-    return describe_all(tree, lines, find_targets(tree, lines, "m.py", EVERYTHING).targets)
+    return describe_file(tree, lines, find_targets(tree, lines, "m.py", EVERYTHING).targets).facts
 
 
 def check_file(path: Path, index: int, figures: Figures) -> None:
@@ -176,7 +176,7 @@ def check_file(path: Path, index: int, figures: Figures) -> None:
     figures.targets += len(scanned.targets)
     if not scanned.targets:
         return
-    facts = describe_all(scanned.tree, scanned.lines, scanned.targets)
+    facts = describe_file(scanned.tree, scanned.lines, scanned.targets).facts
     drafts = {target.line: nasty_draft(facts[target.line], index + n) for n, target in enumerate(scanned.targets)}
     options = RenderOptions(
         style=STYLES[index % len(STYLES)],

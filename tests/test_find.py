@@ -8,7 +8,7 @@ import pytest
 
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import TargetKind
-from docstring_hook.source.definitions import split_lines
+from docstring_hook.lines import split_lines
 from docstring_hook.source.find import find_targets, never_send, skips_whole_file
 
 EVERYTHING = Settings(

@@ -7,18 +7,17 @@ from typing import Any
 
 import pytest
 
-from docstring_hook.datatypes import FunctionFacts, Param, Style, Target, TargetKind
+from docstring_hook.datatypes import Style
 from docstring_hook.model import prompt
 from docstring_hook.model.prompt import (
     RESPONSE_FORMAT_SCHEMA,
     RESPONSE_SCHEMA,
-    Message,
     build_messages,
     cache_key,
-    plain_text_messages,
     repair_message,
     show_messages,
 )
+from docstring_hook.model.types import Message
 from tests.conftest import facts_of
 
 MODULE = '''\
@@ -254,26 +253,6 @@ def test_the_system_message_says_what_a_good_docstring_is_and_the_json_shape() -
         assert key in system
 
 
-@pytest.mark.parametrize(
-    ("style", "sections"),
-    [
-        pytest.param(Style.GOOGLE, '"Args:"', id="google"),
-        pytest.param(Style.NUMPY, "underlined with dashes", id="numpy"),
-        pytest.param(Style.SPHINX, ":param name:", id="sphinx"),
-        pytest.param(Style.PEP257, "plain paragraphs", id="pep257"),
-    ],
-)
-def test_plain_text_messages_ask_for_the_docstring_itself(
-    style: Style, sections: str
-) -> None:
-    facts = facts_of(MODULE, path="pkg/store.py", qualname="add")
-    system, user = plain_text_messages(facts, style, facts.source)
-    assert "JSON" not in system.content
-    assert "without the surrounding quotes" in system.content
-    assert sections in system.content
-    assert user == build_messages(facts, style, facts.source)[1]
-
-
 def test_repair_message_lists_every_problem() -> None:
     message = repair_message(
         ["parameter `x` is not documented", "the summary is empty"]
@@ -283,10 +262,6 @@ def test_repair_message_lists_every_problem() -> None:
         "- parameter `x` is not documented\n- the summary is empty\n" in message.content
     )
     assert "JSON object" in message.content
-    assert (
-        "docstring text"
-        in repair_message(["the summary is empty"], plain_text=True).content
-    )
 
 
 MESSAGES = (
@@ -334,7 +309,8 @@ def test_the_cache_key_is_the_same_in_another_process() -> None:
     key = cache_key(MESSAGES, style=Style.GOOGLE, model="m")
     assert len(key) == 64 and int(key, 16) >= 0
     code = (
-        "from docstring_hook.model.prompt import Message, cache_key\n"
+        "from docstring_hook.model.prompt import cache_key\n"
+        "from docstring_hook.model.types import Message\n"
         "from docstring_hook.datatypes import Style\n"
         f"print(cache_key({MESSAGES!r}, style=Style.GOOGLE, model='m'))\n"
     )
@@ -356,12 +332,11 @@ def test_the_cache_key_survives_lone_surrogates() -> None:
     )
 
 
-def test_messages_are_redacted_whoever_built_the_facts() -> None:
-    facts = FunctionFacts(
-        target=Target("m.py", "connect", 1, TargetKind.FUNCTION),
-        source='def connect(key="AKIAZZZZFAKE0EXAMPLE"):\n    pass\n',
-        params=(Param("key", default="'AKIAZZZZFAKE0EXAMPLE'"),),
-        module_summary="Uses sk_live_FAKEFAKEFAKEFAKE0000.",
+def test_messages_built_from_described_facts_hold_no_secret() -> None:
+    # Facts are masked once, when a file is described; building messages masks nothing more.
+    facts = facts_of(
+        '"""Uses sk_live_FAKEFAKEFAKEFAKE0000."""\n\ndef connect(key="AKIAZZZZFAKE0EXAMPLE"):\n    pass\n',
+        "connect",
     )
     text = "".join(m.content for m in build_messages(facts, Style.GOOGLE, facts.source))
     assert "AKIAZZZZFAKE0EXAMPLE" not in text and "sk_live_" not in text

@@ -8,7 +8,7 @@ import pytest
 
 from docstring_hook.datatypes import Reason
 from docstring_hook.errors import FatalAPIError
-from docstring_hook.model.client import RejectedRequest, TransientError
+from docstring_hook.model.types import RejectedRequest, TransientError
 from docstring_hook.model.retry import RetryPolicy, RunWaits, with_retries
 
 

@@ -23,7 +23,8 @@ from typing import Any, Protocol
 
 import platformdirs
 
-from docstring_hook.datatypes import DocstringDraft, ParamDoc, RaisesDoc
+from docstring_hook.datatypes import DocstringDraft, FunctionFacts, ParamDoc, RaisesDoc
+from docstring_hook.model.validate import check
 
 FORMAT_VERSION = 1
 ENV_VARIABLE = "DOCSTRING_HOOK_CACHE_DIR"
@@ -116,6 +117,17 @@ class NullCache(DraftCache):
     def __contains__(self, key: str) -> bool:
         """Always False."""
         return False
+
+
+def cached_draft(cache: DraftCache, key: str, facts: FunctionFacts) -> DocstringDraft | None:
+    """The cached draft for `key` if it is still valid for `facts`.
+
+    Validated again because the validation rules may have changed since it was stored.
+    """
+    draft = cache.get(key)
+    if draft is None or check(draft, facts):
+        return None
+    return draft
 
 
 def cache_folder(flag: str | None, environ: Mapping[str, str]) -> Path:

@@ -13,7 +13,6 @@ import enum
 import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import openai
@@ -21,7 +20,8 @@ import openai
 from docstring_hook.datatypes import Reason
 from docstring_hook.errors import ConfigError, FatalAPIError
 from docstring_hook.model.endpoint import Endpoint
-from docstring_hook.model.prompt import RESPONSE_FORMAT_SCHEMA, Message
+from docstring_hook.model.prompt import RESPONSE_FORMAT_SCHEMA
+from docstring_hook.model.types import Completion, Message, RejectedRequest, TransientError
 
 _REASONING_MODEL = re.compile(r"^(o\d|gpt-5)", re.IGNORECASE)
 _CONTEXT_LIMIT = re.compile(r"maximum context length is (\d+)")
@@ -38,40 +38,6 @@ class ResponseMode(str, enum.Enum):
     SCHEMA = "json_schema"
     JSON = "json_object"
     TEXT = "text"
-
-
-@dataclass(frozen=True)
-class Completion:
-    """One answer and what it cost."""
-
-    content: str
-    finish_reason: str | None
-    prompt_tokens: int
-    completion_tokens: int
-    remaining_requests: int | None = None
-    remaining_tokens: int | None = None
-
-
-class TransientError(Exception):
-    """Worth another try, after `retry_after` seconds when the server said so."""
-
-    def __init__(self, reason: Reason, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.retry_after = retry_after
-        self.attempts = 1  # set by the caller that retried it
-
-
-class RejectedRequest(Exception):
-    """This request will never succeed as it is; `reason` goes in the report."""
-
-    def __init__(
-        self, reason: Reason, message: str, *, context_length: bool = False, context_limit: int | None = None
-    ) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.context_length = context_length
-        self.context_limit = context_limit
 
 
 class ChatClient:

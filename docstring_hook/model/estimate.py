@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import FunctionFacts, Target
-from docstring_hook.model.budget import TokenCounter, cost_of, fit
-from docstring_hook.model.cache import DraftCache
-from docstring_hook.model.generate import cached_draft
+from docstring_hook.model.budget import cost_of
+from docstring_hook.model.cache import DraftCache, cached_draft
+from docstring_hook.model.request import request_for
+from docstring_hook.model.tokens import TokenCounter
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class Forecast:
 
 def estimate(facts: FunctionFacts, settings: Settings, counter: TokenCounter, cache: DraftCache) -> Estimate:
     """The prompt a real run would build for one target, and whether it is cached."""
-    prompt = fit(facts, settings.style, settings.model, settings.prompt_budget, counter)
+    prompt = request_for(facts, settings, counter)
     if prompt is None:
         return Estimate(facts.target, None)
     cached = cached_draft(cache, prompt.key, facts) is not None

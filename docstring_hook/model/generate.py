@@ -11,7 +11,6 @@ import asyncio
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import (
@@ -20,28 +19,21 @@ from docstring_hook.datatypes import (
     Outcome,
     Reason,
     Status,
-    Usage,
 )
 from docstring_hook.errors import FatalAPIError
-from docstring_hook.model.budget import Prompt, RunBudget, TokenCounter, fit
-from docstring_hook.model.cache import DraftCache
-from docstring_hook.model.client import Completion, RejectedRequest, TransientError
+from docstring_hook.model.budget import RunBudget
+from docstring_hook.model.cache import DraftCache, cached_draft
 from docstring_hook.model.pacing import Pacer
-from docstring_hook.model.prompt import Message, repair_message
+from docstring_hook.model.prompt import repair_message
+from docstring_hook.model.request import Prompt, request_for
 from docstring_hook.model.retry import RetryPolicy, RunWaits, with_retries
+from docstring_hook.model.tokens import TokenCounter
+from docstring_hook.model.types import Completer, Completion, Message, RejectedRequest, TransientError
 from docstring_hook.model.validate import InvalidReply, check, parse_reply
 
 
 class Interrupted(Exception):
     """The user asked the run to stop: no new request is sent."""
-
-
-class Completer(Protocol):
-    """What generation needs of a model endpoint."""
-
-    async def complete(self, messages: Sequence[Message]) -> Completion:
-        """Send one chat request."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -50,17 +42,6 @@ class Generated:
 
     outcome: Outcome
     draft: DocstringDraft | None = None
-
-
-def cached_draft(cache: DraftCache, key: str, facts: FunctionFacts) -> DocstringDraft | None:
-    """The cached draft for `key` if it is still valid for `facts`.
-
-    Validated again because the validation rules may have changed since it was stored.
-    """
-    draft = cache.get(key)
-    if draft is None or check(draft, facts):
-        return None
-    return draft
 
 
 class Generator:
@@ -84,7 +65,7 @@ class Generator:
         self._settings = settings
         self._policy = policy or RetryPolicy()
         self.waits = RunWaits()
-        self.usage = Usage()
+        self.usage = budget.spent
         self.settled: Counter[Status] = Counter()
         self._stopped: FatalAPIError | None = None
         self._interrupted = asyncio.Event()
@@ -99,11 +80,6 @@ class Generator:
         """Whether `interrupt` was called."""
         return self._interrupted.is_set()
 
-    def prompt_for(self, facts: FunctionFacts, budget: int | None = None) -> Prompt | None:
-        """The prompt that would be sent, fitted to the token budget."""
-        limit = self._settings.prompt_budget if budget is None else budget
-        return fit(facts, self._settings.style, self._settings.model, limit, self._counter)
-
     async def generate(self, facts: FunctionFacts) -> Generated:
         """Obtain a validated draft for one target; never raises but for fatal errors."""
         # Prompts are built a few at a time, not all at once: building a thousand
@@ -115,7 +91,7 @@ class Generator:
         return generated
 
     async def _generate_target(self, facts: FunctionFacts) -> Generated:
-        prompt = self.prompt_for(facts)
+        prompt = request_for(facts, self._settings, self._counter)
         if prompt is None:
             return self._ended(facts, Status.SKIPPED, Reason.OVER_BUDGET, "even the signature does not fit the prompt budget")
         cached = self._from_cache(prompt, facts)
@@ -154,7 +130,7 @@ class Generator:
             if not error.context_length:
                 raise
             # The endpoint's context is smaller than we were told: shrink once.
-            smaller = self.prompt_for(facts, self._shrunk_budget(prompt, error.context_limit))
+            smaller = request_for(facts, self._settings, self._counter, self._shrunk_budget(prompt, error.context_limit))
             if smaller is None:
                 return self._ended(facts, Status.SKIPPED, Reason.OVER_BUDGET, "the prompt exceeds the model's context")
             sent = smaller
@@ -196,9 +172,7 @@ class Generator:
                         self._pacer.pause_for(error.retry_after)
                     raise
             self._pacer.observe(completion.remaining_requests, completion.remaining_tokens)
-            self.usage.prompt_tokens += completion.prompt_tokens
-            self.usage.completion_tokens += completion.completion_tokens
-            self._budget.record(completion.prompt_tokens, completion.completion_tokens)
+            self.usage.add_tokens(completion.prompt_tokens, completion.completion_tokens)
             return completion
 
         try:

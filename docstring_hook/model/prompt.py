@@ -11,25 +11,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from docstring_hook.datatypes import FunctionFacts, Param, Style, TargetKind
-from docstring_hook.redact import redact, redact_facts
+from docstring_hook.model.types import Message
 
 PROMPT_VERSION = 1
 
 # Annotations, defaults and decorators longer than this are cut in the
 # summary of facts: the signature itself is always in the code block.
 _CLIP = 120
-
-
-@dataclass(frozen=True)
-class Message:
-    """One chat message."""
-
-    role: str
-    content: str
 
 
 def _nullable(schema_type: str) -> list[str]:
@@ -126,64 +117,29 @@ Descriptions are plain sentences ending with a period, with no headings and \
 no markup of any docstring style: the tool lays out the docstring in the \
 requested style itself."""
 
-_TEXT_ANSWER = """\
-Answer ONLY with the text of the docstring, in the requested style, without \
-the surrounding quotes, without indentation of the first line and without a \
-code fence. Use only the sections that apply: {sections}."""
-
-_SECTIONS = {
-    Style.GOOGLE: '"Args:", "Returns:", "Yields:" and "Raises:", each entry indented by four spaces',
-    Style.NUMPY: '"Parameters", "Returns", "Yields" and "Raises", each underlined with dashes',
-    Style.SPHINX: '":param name:", ":returns:", ":raises Name:" field lists',
-    Style.PEP257: "plain paragraphs after the summary, naming parameters in prose",
-}
-
-
-def build_messages(
-    facts: FunctionFacts, style: Style, source: str, *, plain_text: bool = False
-) -> tuple[Message, ...]:
+def build_messages(facts: FunctionFacts, style: Style, source: str) -> tuple[Message, ...]:
     """The system and user messages asking for the docstring of one target.
 
     `source` is the definition's code as it should be shown, which may be
-    an elided form of `facts.source` (see `budget.elide`); it ends the user
+    an elided form of `facts.source` (see `elide`); it ends the user
     message in a fenced block opening with a line "```python" and closing
-    with a line "```". With `plain_text`, the model is asked for the
-    docstring itself rather than a JSON object (for endpoints with no JSON
-    support).
-
-    Facts and source are redacted again, whoever built them: on facts from
-    `describe_file` this finds nothing more and changes nothing.
+    with a line "```". Facts come from `describe_file` with their secrets
+    masked already, and elision only drops lines: nothing is masked here.
     """
-    facts, _ = redact_facts(facts)
-    source = redact(source).text
-    system = (
-        _GOOD_DOCSTRING + "\n\n" + (_text_answer(style) if plain_text else _JSON_ANSWER)
-    )
     return (
-        Message("system", system),
+        Message("system", _GOOD_DOCSTRING + "\n\n" + _JSON_ANSWER),
         Message("user", _user_content(facts, style, source)),
     )
 
 
-def plain_text_messages(
-    facts: FunctionFacts, style: Style, source: str
-) -> tuple[Message, ...]:
-    """`build_messages` asking for a plain-text docstring instead of JSON."""
-    return build_messages(facts, style, source, plain_text=True)
-
-
-def repair_message(problems: Sequence[str], *, plain_text: bool = False) -> Message:
+def repair_message(problems: Sequence[str]) -> Message:
     """A follow-up user message listing the problems of the previous answer."""
-    listed = (
-        "\n".join(f"- {problem}" for problem in problems)
-        or "- the answer could not be used"
-    )
-    wanted = "docstring text" if plain_text else "JSON object, of the same shape,"
+    listed = "\n".join(f"- {problem}" for problem in problems) or "- the answer could not be used"
     return Message(
         "user",
         "Your answer has these problems:\n"
         f"{listed}\n"
-        f"Answer again with the corrected {wanted} only, fixing every problem "
+        "Answer again with the corrected JSON object, of the same shape, only, fixing every problem "
         "listed and keeping everything else.",
     )
 
@@ -207,10 +163,6 @@ def cache_key(messages: Sequence[Message], *, style: Style, model: str) -> str:
 def show_messages(messages: Sequence[Message]) -> str:
     """Messages as `--show-prompt` prints them: each content verbatim under its role."""
     return "".join(f"--- {m.role} ---\n{m.content}\n" for m in messages)
-
-
-def _text_answer(style: Style) -> str:
-    return _TEXT_ANSWER.format(sections=_SECTIONS[Style(style)])
 
 
 def _user_content(facts: FunctionFacts, style: Style, source: str) -> str:

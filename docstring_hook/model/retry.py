@@ -23,7 +23,7 @@ from tenacity import (
 from tenacity.wait import wait_random_exponential
 
 from docstring_hook.errors import FatalAPIError
-from docstring_hook.model.client import TransientError
+from docstring_hook.model.types import TransientError
 
 T = TypeVar("T")
 

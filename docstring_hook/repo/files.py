@@ -5,12 +5,13 @@ from __future__ import annotations
 import fnmatch
 import io
 import os
-import subprocess
 import tempfile
 import tokenize
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+from docstring_hook.repo.git import git_or_none
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 
@@ -122,24 +123,15 @@ def _git_files(folder: str) -> list[str] | None:
 
     A folder that git ignores as a whole was named on purpose: it is walked.
     """
-    listed = _git(folder, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ".")
-    if listed is None or (not listed and _git(folder, "check-ignore", "-q", ".") is not None):
+    listed = git_or_none(folder, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ".")
+    if listed is None or (not listed and git_or_none(folder, "check-ignore", "-q", ".") is not None):
         return None
     names = listed.decode("utf-8", "surrogateescape").split("\0")
     return [os.path.join(folder, name) for name in names if name and os.path.isfile(os.path.join(folder, name))]
 
 
-def _git(folder: str, *arguments: str) -> bytes | None:
-    """Git's output, or None when git is missing or says no."""
-    try:
-        result = subprocess.run(["git", *arguments], cwd=folder, capture_output=True, check=False)
-    except OSError:
-        return None
-    return result.stdout if result.returncode == 0 else None
-
-
 def _walk(folder: str) -> list[str]:
-    files = []
+    files: list[str] = []
     for directory, subdirectories, names in os.walk(folder):
         subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
         files.extend(os.path.join(directory, name) for name in names)

@@ -214,15 +214,28 @@ def _merge_heads(root: str) -> list[str]:
     return text.split()
 
 
-def _git(root: str, *arguments: str) -> str:
+def run_git(cwd: str, *arguments: str) -> bytes:
+    """Git's standard output; `GitError` naming the command when git is missing or says no."""
     try:
-        result = subprocess.run(["git", *arguments], cwd=root, capture_output=True, check=False)
+        result = subprocess.run(["git", *arguments], cwd=cwd, capture_output=True, check=False)
     except OSError as error:
         raise GitError(f"cannot run git: {error}") from None
     if result.returncode != 0:
         message = result.stderr.decode("utf-8", "replace").strip().splitlines()
         raise GitError(f"git {' '.join(_shown(arguments))} failed: {message[-1] if message else result.returncode}")
-    return result.stdout.decode("utf-8", "surrogateescape")
+    return result.stdout
+
+
+def git_or_none(cwd: str, *arguments: str) -> bytes | None:
+    """Git's standard output, or None when git is missing or says no."""
+    try:
+        return run_git(cwd, *arguments)
+    except GitError:
+        return None
+
+
+def _git(root: str, *arguments: str) -> str:
+    return run_git(root, *arguments).decode("utf-8", "surrogateescape")
 
 
 def _shown(arguments: Sequence[str]) -> list[str]:
@@ -230,7 +243,5 @@ def _shown(arguments: Sequence[str]) -> list[str]:
 
 
 def _git_or_none(cwd: str, *arguments: str) -> str | None:
-    try:
-        return _git(cwd, *arguments)
-    except GitError:
-        return None
+    output = git_or_none(cwd, *arguments)
+    return None if output is None else output.decode("utf-8", "surrogateescape")

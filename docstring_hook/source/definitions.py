@@ -7,7 +7,6 @@ the verifier; which definitions are selected is `find`'s business.
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -67,13 +66,3 @@ def has_docstring(definition: Definition) -> bool:
     """A docstring of only white space counts as missing."""
     node = docstring_node(definition)
     return node is not None and bool(str(node.value.value).strip())  # type: ignore[attr-defined]
-
-
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-
-
-def split_lines(text: str) -> list[str]:
-    """Lines as Python's tokenizer sees them (only CR, LF and CRLF end a line)."""
-    return _LINE.findall(text)
-
-

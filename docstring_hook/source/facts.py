@@ -41,11 +41,6 @@ def describe_file(tree: ast.Module, lines: list[str], targets: list[Target]) -> 
     return described
 
 
-def describe_all(tree: ast.Module, lines: list[str], targets: list[Target]) -> dict[int, FunctionFacts]:
-    """Facts for each target, secrets masked, keyed by its line."""
-    return describe_file(tree, lines, targets).facts
-
-
 def describe(definition: Definition, scope: Scope, target: Target, lines: list[str], module_summary: str | None) -> FunctionFacts:
     """The facts of one definition, as written: secrets not masked."""
     enclosing = scope.parents[-1] if scope.in_class else None

@@ -14,12 +14,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Mapping
 
-from docstring_hook.source.definitions import (
-    Definition,
-    docstring_node,
-    split_lines,
-    walk_definitions,
-)
+from docstring_hook.lines import split_lines
+from docstring_hook.source.definitions import Definition, docstring_node, walk_definitions
 
 
 class VerificationError(Exception):

@@ -1,0 +1,52 @@
+"""One path from a scanned file to what the model is asked, for every mode.
+
+The generating run, `--dry-run` and `--show-prompt` all prepare files here
+and fit each target's request with `model.request.request_for`, so the
+forecast and the printed prompts are what a real run sends. Whether a file
+may be sent at all (never-send) was decided when it was scanned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from docstring_hook.datatypes import FunctionFacts, Outcome, Reason, Status, Target
+from docstring_hook.scan import ScannedFile
+from docstring_hook.source.facts import describe_file
+
+NEVER_SEND_DETAIL = "the path matches never-send: write this docstring by hand"
+
+
+@dataclass(frozen=True)
+class PreparedFile:
+    """A scanned file's targets with their facts (secrets masked) and the values masked in each.
+
+    A withheld (never-send) file has no facts: nothing of it is described.
+    """
+
+    scanned: ScannedFile
+    facts: Mapping[int, FunctionFacts] = field(default_factory=dict)
+    redactions: Mapping[int, int] = field(default_factory=dict)
+
+    @property
+    def withheld(self) -> bool:
+        """Whether the file is never sent."""
+        return self.scanned.withheld
+
+    def redactions_of(self, target: Target) -> int:
+        """How many secret-looking values were masked in `target`'s source."""
+        return self.redactions.get(target.line, 0)
+
+
+def prepare_file(scanned: ScannedFile) -> PreparedFile:
+    """Describe the targets of a file that may be sent; describe nothing of one that may not."""
+    if scanned.withheld:
+        return PreparedFile(scanned)
+    described = describe_file(scanned.tree, scanned.lines, scanned.targets)
+    return PreparedFile(scanned, described.facts, described.redactions)
+
+
+def withheld(target: Target) -> Outcome:
+    """The outcome of a target in a never-send file."""
+    return Outcome(target, Status.SKIPPED, Reason.NEVER_SEND, NEVER_SEND_DETAIL)
