@@ -18,7 +18,7 @@ functions are skipped by default), so the counts differ; a third row runs our
 tool with `ignore-tests = false` from a pyproject.toml to show the counts
 then nearly agree.
 
-    /work/venv/bin/python bench/check_vs_interrogate.py [--runs 5] [--small-runs 10]
+    python bench/check_vs_interrogate.py [--runs 5] [--small-runs 10]
 """
 
 from __future__ import annotations

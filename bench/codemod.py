@@ -30,7 +30,7 @@ resume      200 targets (20 x 10), latency 0.2 s, `--concurrency 4`, with the
             resumed run's requests against the ideal (targets minus the
             answers the first run cached).
 
-    /work/venv/bin/python bench/codemod.py [--only throughput,quota,prompt,resume] [--packages email,asyncio]
+    python bench/codemod.py [--only throughput,quota,prompt,resume] [--packages email,asyncio]
 """
 
 from __future__ import annotations

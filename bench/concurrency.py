@@ -14,7 +14,7 @@ time against the ideal (targets x latency / C), time from launch to the first
 request and from the last answer to exit, and whether every target got its
 docstring.
 
-    /work/venv/bin/python bench/concurrency.py [--levels 1,4,8,16] [--latency 0.5] [--files 20 --functions 10]
+    python bench/concurrency.py [--levels 1,4,8,16] [--latency 0.5] [--files 20 --functions 10]
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ Then `python -X importtime` of the generating run lists which heavy modules
 (openai, httpx, libcst, tiktoken, tenacity) it imported: with nothing to
 document it should import none of them and exit 0.
 
-    /work/venv/bin/python bench/noop_commit.py [--runs 15]
+    python bench/noop_commit.py [--runs 15]
 """
 
 from __future__ import annotations

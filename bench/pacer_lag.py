@@ -8,7 +8,7 @@ times on Linux) against the fake (latency 0.5 s, `--concurrency 8
 first two batches is printed. A lag beyond `pacing.ARRIVAL_MARGIN` (1 s) lets
 the pacer reopen its window before the server does.
 
-    /work/venv/bin/python bench/pacer_lag.py [--sizes 3x10,50x20]
+    python bench/pacer_lag.py [--sizes 3x10,50x20]
 """
 
 from __future__ import annotations

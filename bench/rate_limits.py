@@ -30,7 +30,7 @@ requests per minute with no --rpm. It shows the run-wide retry wait cap
 (`RetryPolicy.max_wait_per_run`, 900 s) being summed over requests waiting
 in parallel: the run gives up on targets after about 4 minutes of wall time.
 
-    /work/venv/bin/python bench/rate_limits.py [--only rpm|tpm] [--latency 0.3] [--long]
+    python bench/rate_limits.py [--only rpm|tpm] [--latency 0.3] [--long]
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ shared. Each measurement is repeated `--repeats` times; medians are reported.
 By default every 6th file of the sorted stdlib runs (about 300 files, a few
 minutes); `--sample 1` runs them all (about 4 min per pass on 2 cores).
 
-    /work/venv/bin/python bench/rewrite_throughput.py [--repeats 3] [--sample 6] [--policy everything|default] [--draft sections|one-line]
+    python bench/rewrite_throughput.py [--repeats 3] [--sample 6] [--policy everything|default] [--draft sections|one-line]
 """
 
 from __future__ import annotations

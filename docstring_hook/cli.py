@@ -39,9 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (folders honour .gitignore)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     mode = parser.add_argument_group("mode")
-    mode.add_argument("--check", action="store_true", default=None, help="list missing docstrings; no network, writes nothing")
-    mode.add_argument("--diff", action="store_true", default=None, help="print the changes as a diff instead of writing")
-    mode.add_argument("--dry-run", action="store_true", default=None, help="list targets and estimate tokens and cost; no request")
+    mode.add_argument(
+        "--check", action="store_true", default=None, help="list missing docstrings; no network, writes nothing"
+    )
+    mode.add_argument(
+        "--diff", action="store_true", default=None, help="print the changes as a diff instead of writing"
+    )
+    mode.add_argument(
+        "--dry-run", action="store_true", default=None, help="list targets and estimate tokens and cost; no request"
+    )
     mode.add_argument("--report", metavar="FILE", help="write a JSON report")
     mode.add_argument("--report-md", metavar="FILE", help="write a Markdown report for a pull request")
     mode.add_argument("--docs-md", metavar="FILE", help="write a Markdown page of the documented API of the files")
@@ -62,11 +68,18 @@ def build_parser() -> argparse.ArgumentParser:
     cache.add_argument("--no-cache", action="store_true", default=None, help="neither read nor write the cache")
     output = parser.add_argument_group("output")
     output.add_argument(
-        "-q", "--quiet", action="count", default=0, help="no summary, warnings or progress; -qq: no per-function lines either"
+        "-q",
+        "--quiet",
+        action="count",
+        default=0,
+        help="no summary, warnings or progress; -qq: no per-function lines either",
     )
-    output.add_argument("-v", "--verbose", action="count", default=0, help="a line for every function, documented ones too")
     output.add_argument(
-        "--show-prompt", metavar="QUALNAME",
+        "-v", "--verbose", action="count", default=0, help="a line for every function, documented ones too"
+    )
+    output.add_argument(
+        "--show-prompt",
+        metavar="QUALNAME",
         help="print the messages that would be sent for the targets matching this glob ('*': all); sends nothing",
     )
     return parser
@@ -93,9 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _settings(arguments: argparse.Namespace) -> Settings:
     overrides = {
-        key: value
-        for key, value in vars(arguments).items()
-        if key not in {"paths", "quiet", "verbose", "show_prompt"}
+        key: value for key, value in vars(arguments).items() if key not in {"paths", "quiet", "verbose", "show_prompt"}
     }
     overrides["verbosity"] = arguments.verbose - arguments.quiet
     return load(Path.cwd(), overrides)
@@ -157,7 +168,10 @@ def _generate(paths: Sequence[str], settings: Settings) -> int:
     endpoint = resolve_endpoint(os.environ, settings)
     if endpoint is None:
         if settings.on_missing_credentials == "skip":
-            print(f"docstring-hook: {found.target_count} targets left undocumented: {MISSING_CREDENTIALS}", file=sys.stderr)
+            print(
+                f"docstring-hook: {found.target_count} targets left undocumented: {MISSING_CREDENTIALS}",
+                file=sys.stderr,
+            )
             return EXIT_OK
         raise ConfigError(MISSING_CREDENTIALS)
     import asyncio

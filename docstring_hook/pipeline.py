@@ -86,7 +86,9 @@ def _finished(task: asyncio.Future[FileResult], scanned: ScannedFile) -> FileRes
     """The file's result, or its targets reported abandoned when its work was cut short."""
     if task.done() and not task.cancelled() and task.exception() is None:
         return task.result()
-    return FileResult([Outcome(t, Status.SKIPPED, Reason.INTERRUPTED, "abandoned while in flight") for t in scanned.targets])
+    return FileResult(
+        [Outcome(t, Status.SKIPPED, Reason.INTERRUPTED, "abandoned while in flight") for t in scanned.targets]
+    )
 
 
 def _gathered(found: Scan, files: list[FileResult], generator: Generator) -> RunResult:
@@ -139,11 +141,15 @@ def _apply(
         else:
             reason, detail = Reason.REFUSED, f"LibCST cannot parse the file: {documented.message}"
         return {line: Outcome(targets[line], Status.FAILED, reason, detail) for line in drafts}, None
-    changed = {line: Outcome(targets[line], Status.SKIPPED, Reason.REFUSED, why) for line, why in documented.refused.items()}
+    changed = {
+        line: Outcome(targets[line], Status.SKIPPED, Reason.REFUSED, why) for line, why in documented.refused.items()
+    }
     if not documented.inserted:
         return changed, None
     if not write:
-        return changed, FileChange(source.path, len(documented.inserted), _diff(source.path, source.text, documented.text))
+        return changed, FileChange(
+            source.path, len(documented.inserted), _diff(source.path, source.text, documented.text)
+        )
     try:
         write_atomic(source.path, source.encode(documented.text))
     except OSError as error:

@@ -13,7 +13,16 @@ if TYPE_CHECKING:
     from docstring_hook.model.estimate import Forecast
 
 REPORT_VERSION = 1
-_MARKDOWN_COLUMNS = ("targets", "documented", "cached", "skipped", "failed", "requests", "prompt_tokens", "completion_tokens")
+_MARKDOWN_COLUMNS = (
+    "targets",
+    "documented",
+    "cached",
+    "skipped",
+    "failed",
+    "requests",
+    "prompt_tokens",
+    "completion_tokens",
+)
 
 
 def outcome_lines(outcomes: Iterable[Outcome], *, every: bool = False) -> list[str]:
@@ -92,7 +101,10 @@ def cost(usage: Usage, settings: Settings) -> float | None:
     from docstring_hook.model.budget import cost_of
 
     return cost_of(
-        usage.prompt_tokens, usage.completion_tokens, settings.price_per_million_input, settings.price_per_million_output
+        usage.prompt_tokens,
+        usage.completion_tokens,
+        settings.price_per_million_input,
+        settings.price_per_million_output,
     )
 
 
@@ -104,7 +116,10 @@ def to_markdown(outcomes: Iterable[Outcome], usage: Usage, settings: Settings) -
     lines = [
         "# docstring-hook report",
         "",
-        "| targets | documented | from cache | skipped | failed | requests | prompt tokens | completion tokens | cost |",
+        (
+            "| targets | documented | from cache | skipped | failed | requests "
+            "| prompt tokens | completion tokens | cost |"
+        ),
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         "| " + " | ".join(str(t[k]) for k in _MARKDOWN_COLUMNS) + f" | {'n/a' if spent is None else f'{spent:.4f}'} |",
     ]
@@ -112,15 +127,16 @@ def to_markdown(outcomes: Iterable[Outcome], usage: Usage, settings: Settings) -
     if left:
         lines += ["", "## Left undocumented", "", "| function | status | reason |", "|---|---|---|"]
         lines += [
-            f"| `{o.target.path}:{o.target.line}` `{_cell(o.target.qualname)}` | {o.status.value} "
-            f"| {_cell(_why(o))} |"
+            f"| `{o.target.path}:{o.target.line}` `{_cell(o.target.qualname)}` | {o.status.value} | {_cell(_why(o))} |"
             for o in left
         ]
     written = [o for o in listed if o.status in (Status.DOCUMENTED, Status.CACHED)]
     if written:
         lines += ["", "## Documented", ""]
         for path in sorted({o.target.path for o in written}):
-            lines.append(f"- `{path}`: " + ", ".join(f"`{o.target.qualname}`" for o in written if o.target.path == path))
+            lines.append(
+                f"- `{path}`: " + ", ".join(f"`{o.target.qualname}`" for o in written if o.target.path == path)
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -132,7 +148,9 @@ def forecast_lines(plan: Forecast) -> list[str]:
         if e.prompt_tokens is None:
             what = "over budget: would be skipped"
         else:
-            what = f"{e.prompt_tokens} prompt tokens" + (", elided" if e.elided else "") + (", cached" if e.cached else "")
+            what = (
+                f"{e.prompt_tokens} prompt tokens" + (", elided" if e.elided else "") + (", cached" if e.cached else "")
+            )
         lines.append(f"{target.path}:{target.line}: {target.qualname}: {what}")
     return lines
 

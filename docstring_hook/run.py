@@ -114,7 +114,9 @@ def show_prompts(
             yield ShownPrompt(target, prompt, prepared.redactions_of(target))
 
 
-async def generate(found: Scan, settings: Settings, endpoint: Endpoint, environ: Mapping[str, str], warn: Warn) -> Finished:
+async def generate(
+    found: Scan, settings: Settings, endpoint: Endpoint, environ: Mapping[str, str], warn: Warn
+) -> Finished:
     """Document every target of `found`; Ctrl-C stops it cleanly."""
     from docstring_hook.model.client import ChatClient  # the SDK, only for a run that sends
 

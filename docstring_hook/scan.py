@@ -30,7 +30,9 @@ class ScannedFile:
     withheld: bool = False  # the path matches never-send: nothing of it is ever sent
 
 
-def scan_file(path: str, settings: Settings, changed_lines: Collection[int] | None = None) -> ScannedFile | FileProblem | None:
+def scan_file(
+    path: str, settings: Settings, changed_lines: Collection[int] | None = None
+) -> ScannedFile | FileProblem | None:
     """The file's targets, a problem that leaves it alone, or None when passed over."""
     try:
         source = read_source(path)

@@ -1,7 +1,7 @@
 """Rewriting files on both cores while generation stays in one event loop.
 
-Rendering, inserting and verifying cost about 130 ms of CPU per file
-(bench/README.md, rewrite throughput); in the event loop's thread that
+Rendering, inserting and verifying cost CPU for every file (measured in
+bench/README.md, rewrite throughput); in the event loop's thread that
 would delay the dispatch of requests and leave the second core idle. Runs
 with many files hand that work to a process pool; small runs (a commit)
 stay in-process, where a pool's start-up (a new interpreter importing

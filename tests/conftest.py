@@ -9,8 +9,8 @@ import pytest
 
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import FunctionFacts
-from docstring_hook.source.facts import describe_file
 from docstring_hook.lines import split_lines
+from docstring_hook.source.facts import describe_file
 from docstring_hook.source.find import find_targets
 from tests.fake_azure import FakeAzure
 

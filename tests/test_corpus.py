@@ -38,11 +38,11 @@ from docstring_hook.datatypes import (
     RenderOptions,
     Style,
 )
+from docstring_hook.lines import split_lines
 from docstring_hook.repo.files import SourceFile
 from docstring_hook.scan import ScannedFile, scan_file
 from docstring_hook.source.document import Documented, document
 from docstring_hook.source.facts import describe_file
-from docstring_hook.lines import split_lines
 from docstring_hook.source.find import find_targets
 from docstring_hook.source.render import render
 

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from docstring_hook.datatypes import DocstringDraft, ParamDoc, RaisesDoc
-from docstring_hook.model.validate import InvalidReply, check, parse_reply
+from docstring_hook.model.reply import InvalidReply, parse_reply
+from docstring_hook.model.validate import check
 from tests.conftest import facts_of
 
 GOOD_JSON = json.dumps(

@@ -28,7 +28,10 @@ _CONTEXT_LIMIT = re.compile(r"maximum context length is (\d+)")
 _FATAL_STATUS = {
     401: "the endpoint refused the credentials (401): check AZURE_OPENAI_API_KEY / OPENAI_API_KEY",
     403: "the endpoint denied access (403): check the key's permissions and network rules",
-    404: "the endpoint, deployment or api-version was not found (404): check AZURE_OPENAI_ENDPOINT, the deployment and OPENAI_API_VERSION",
+    404: (
+        "the endpoint, deployment or api-version was not found (404): "
+        "check AZURE_OPENAI_ENDPOINT, the deployment and OPENAI_API_VERSION"
+    ),
 }
 
 
@@ -145,7 +148,11 @@ def _build_sdk(endpoint: Endpoint, timeout: float) -> openai.AsyncOpenAI:
         )
     headers = {"api-key": endpoint.api_key} if endpoint.kind == "azure-v1" and endpoint.api_key else None
     return openai.AsyncOpenAI(
-        base_url=endpoint.url, api_key=endpoint.api_key or "entra", max_retries=0, timeout=timeout, default_headers=headers
+        base_url=endpoint.url,
+        api_key=endpoint.api_key or "entra",
+        max_retries=0,
+        timeout=timeout,
+        default_headers=headers,
     )
 
 

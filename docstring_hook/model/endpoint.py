@@ -45,7 +45,9 @@ def resolve_endpoint(environ: Mapping[str, str], settings: Settings) -> Endpoint
     if base_url:
         key = environ.get("OPENAI_API_KEY", "").strip()
         if not key:
-            raise ConfigError("OPENAI_BASE_URL is set but OPENAI_API_KEY is not (use any non-empty value for local servers)")
+            raise ConfigError(
+                "OPENAI_BASE_URL is set but OPENAI_API_KEY is not (use any non-empty value for local servers)"
+            )
         return Endpoint("openai", base_url, settings.model, api_key=key)
     return None
 
@@ -57,6 +59,8 @@ def _azure(url: str, environ: Mapping[str, str], settings: Settings) -> Endpoint
         return Endpoint("azure-v1", url.rstrip("/") + "/", deployment, api_key=key)
     deployment = settings.deployment or environ.get("AZURE_OPENAI_DEPLOYMENT", "").strip()
     if not deployment:
-        raise ConfigError("AZURE_OPENAI_ENDPOINT is set but no deployment: set AZURE_OPENAI_DEPLOYMENT or pass --deployment")
+        raise ConfigError(
+            "AZURE_OPENAI_ENDPOINT is set but no deployment: set AZURE_OPENAI_DEPLOYMENT or pass --deployment"
+        )
     version = settings.api_version or environ.get("OPENAI_API_VERSION", "").strip() or DEFAULT_API_VERSION
     return Endpoint("azure", url, deployment, version, key)

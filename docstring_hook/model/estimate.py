@@ -84,7 +84,12 @@ def estimate(facts: FunctionFacts, settings: Settings, counter: TokenCounter, ca
 
 
 def forecast(
-    all_facts: Iterable[FunctionFacts], settings: Settings, counter: TokenCounter, cache: DraftCache, *, withheld: int = 0
+    all_facts: Iterable[FunctionFacts],
+    settings: Settings,
+    counter: TokenCounter,
+    cache: DraftCache,
+    *,
+    withheld: int = 0,
 ) -> Forecast:
     """Estimates for every target of a run; `withheld` counts those never to be sent."""
     estimates = tuple(estimate(f, settings, counter, cache) for f in all_facts)

@@ -25,11 +25,12 @@ from docstring_hook.model.budget import RunBudget
 from docstring_hook.model.cache import DraftCache, cached_draft
 from docstring_hook.model.pacing import Pacer
 from docstring_hook.model.prompt import repair_message
+from docstring_hook.model.reply import InvalidReply, parse_reply
 from docstring_hook.model.request import Prompt, request_for
 from docstring_hook.model.retry import RetryPolicy, RunWaits, with_retries
 from docstring_hook.model.tokens import TokenCounter
 from docstring_hook.model.types import Completer, Completion, Message, RejectedRequest, TransientError
-from docstring_hook.model.validate import InvalidReply, check, parse_reply
+from docstring_hook.model.validate import check
 
 
 class Interrupted(Exception):
@@ -93,7 +94,9 @@ class Generator:
     async def _generate_target(self, facts: FunctionFacts) -> Generated:
         prompt = request_for(facts, self._settings, self._counter)
         if prompt is None:
-            return self._ended(facts, Status.SKIPPED, Reason.OVER_BUDGET, "even the signature does not fit the prompt budget")
+            return self._ended(
+                facts, Status.SKIPPED, Reason.OVER_BUDGET, "even the signature does not fit the prompt budget"
+            )
         cached = self._from_cache(prompt, facts)
         if cached is not None:
             return Generated(Outcome(facts.target, Status.CACHED), cached)
@@ -108,7 +111,12 @@ class Generator:
         except RejectedRequest as error:
             return self._ended(facts, Status.FAILED, error.reason, str(error))
         except TransientError as error:
-            return self._ended(facts, Status.FAILED, error.reason, f"{error} after {error.attempts} attempt{'s' if error.attempts > 1 else ''}")
+            return self._ended(
+                facts,
+                Status.FAILED,
+                error.reason,
+                f"{error} after {error.attempts} attempt{'s' if error.attempts > 1 else ''}",
+            )
         except Interrupted:
             return self._ended(facts, Status.SKIPPED, Reason.INTERRUPTED, "the run was interrupted before its request")
         except FatalAPIError as error:
@@ -130,7 +138,9 @@ class Generator:
             if not error.context_length:
                 raise
             # The endpoint's context is smaller than we were told: shrink once.
-            smaller = request_for(facts, self._settings, self._counter, self._shrunk_budget(prompt, error.context_limit))
+            smaller = request_for(
+                facts, self._settings, self._counter, self._shrunk_budget(prompt, error.context_limit)
+            )
             if smaller is None:
                 return self._ended(facts, Status.SKIPPED, Reason.OVER_BUDGET, "the prompt exceeds the model's context")
             sent = smaller

@@ -69,7 +69,9 @@ def fit(
     return None
 
 
-def request_for(facts: FunctionFacts, settings: Settings, counter: TokenCounter, budget: int | None = None) -> Prompt | None:
+def request_for(
+    facts: FunctionFacts, settings: Settings, counter: TokenCounter, budget: int | None = None
+) -> Prompt | None:
     """The exact request a run sends for `facts`: `fit` with the run's style, model and prompt budget.
 
     `budget` overrides the prompt budget (a retry after a context-length error).

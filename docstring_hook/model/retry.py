@@ -49,7 +49,6 @@ class RunWaits:
     """
 
     seconds: float = 0.0
-    retries: int = 0
     clock: Callable[[], float] = time.monotonic
     _waiting: int = 0
     _since: float = 0.0
@@ -97,7 +96,6 @@ async def with_retries(
         return stop_after_attempt(policy.max_attempts)(state) or over_request or over_run
 
     def before_sleep(state: RetryCallState) -> None:
-        waits.retries += 1
         error = _transient(state)
         if on_retry is not None and error is not None:
             on_retry(error, state.upcoming_sleep)

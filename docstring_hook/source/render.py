@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import inspect
 import re
-import textwrap
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -24,15 +22,20 @@ from docstring_hook.datatypes import (
     Style,
     TargetKind,
 )
+from docstring_hook.source.text import (
+    capitalized,
+    cleaner,
+    columns,
+    dedented,
+    inline,
+    joined,
+    layout,
+    prefixed,
+    punctuated,
+    split_summary,
+)
 
 _LEVEL = "    "
-_TAB_COLUMNS = 4
-# Below this many columns of text, wrapping would put a word or two per line.
-_MIN_TEXT_WIDTH = 20
-_DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
-_SENTENCE_END = re.compile(r"(?<![Ee]\.g\.)(?<![Ii]\.e\.)(?<=[.!?])\s+(?=[^\sa-z])")
-_VERBATIM_LINE = re.compile(r"\s|>>>|[-*+] |\d+[.)] |```|~~~")
-_FENCE = re.compile(r"\s*(```|~~~)")
 _UNSAFE_QUOTES = re.compile(r'"{3,}|"\Z')
 _ITERATOR = re.compile(r"(?:[\w.]+\.)?(?:Async)?(?:Iterator|Iterable|Generator)\[(?P<args>.*)\]\Z")
 
@@ -60,138 +63,19 @@ def render(draft: DocstringDraft, facts: FunctionFacts, options: RenderOptions) 
     The literal starts at the body's indentation column; its value, once
     cleaned by `inspect.cleandoc`, is `Rendered.value`.
     """
-    clean = _cleaner(options.encoding)
-    sentence, description = _split_summary(clean(draft.summary), clean(draft.description))
-    summary = _punctuated(_capitalized(sentence, options.encoding), options.style)
-    width = options.line_length - _columns(options.indent)
-    blocks = [_layout(description, width), *_styled(_sections(draft, facts, options, clean), options.style, width)]
-    body = _dedented(_joined(block for block in blocks if block))
+    clean = cleaner(options.encoding)
+    sentence, description = split_summary(clean(draft.summary), clean(draft.description))
+    summary = punctuated(capitalized(sentence, options.encoding), options.style)
+    width = options.line_length - columns(options.indent)
+    blocks = [layout(description, width), *_styled(_sections(draft, facts, options, clean), options.style, width)]
+    body = dedented(joined(block for block in blocks if block))
     if not body:
         # Even a summary too long for the line stays on one line: D200, black
         # and ruff format all reject a lone summary with the quotes below it.
         return Rendered(_literal(summary), inspect.cleandoc(summary))
-    lines = [summary, "", *(_prefixed(options.indent, line) for line in body), options.indent]
+    lines = [summary, "", *(prefixed(options.indent, line) for line in body), options.indent]
     value = "\n".join(lines)
     return Rendered(_literal(value).replace("\n", options.newline), inspect.cleandoc(value))
-
-
-def _columns(text: str) -> int:
-    """The width of `text` on screen, counting a tab as four columns."""
-    return len(text.replace("\t", " " * _TAB_COLUMNS))
-
-
-def _cleaner(encoding: str) -> Callable[[str], str]:
-    def clean(text: str) -> str:
-        text = text.replace("\r\n", "\n").replace("\r", "\n").expandtabs(_TAB_COLUMNS)
-        text = "".join(_safe_char(char, encoding) for char in text)
-        return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
-
-    return clean
-
-
-def _safe_char(char: str, encoding: str) -> str:
-    if char == "\n":
-        return char
-    if unicodedata.category(char) in _DROPPED_CATEGORIES:
-        return ""
-    if _encodable(char, encoding):
-        return char
-    ascii_form = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
-    return "".join(c for c in ascii_form if c.isprintable()) or "?"
-
-
-def _encodable(text: str, encoding: str) -> bool:
-    try:
-        text.encode(encoding)
-    except (UnicodeEncodeError, LookupError):
-        return False
-    return True
-
-
-def _inline(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _split_summary(summary: str, description: str) -> tuple[str, str]:
-    """The first sentence, on one line, and the rest of the text as description."""
-    text = "\n\n".join(part for part in (summary, description) if part)
-    first, _, rest = text.partition("\n\n")
-    sentence, *overflow = _SENTENCE_END.split(_inline(first), maxsplit=1)
-    return sentence, "\n\n".join(part for part in (*overflow, rest.strip("\n")) if part)
-
-
-def _capitalized(sentence: str, encoding: str) -> str:
-    # Only a plain word: `np.sum` or `x_value` are identifiers, left alone (as D403 does).
-    first_word = sentence.split(maxsplit=1)[0].rstrip(".,;:!?") if sentence else ""
-    initial = sentence[:1].upper()
-    if first_word.replace("'", "").isalpha() and len(initial) == 1 and _encodable(initial, encoding):
-        return initial + sentence[1:]
-    return sentence
-
-
-def _punctuated(sentence: str, style: Style) -> str:
-    # Google's D415 accepts any final punctuation; the D400 of the others only a period.
-    endings = ".!?" if style is Style.GOOGLE else "."
-    if not sentence or sentence.endswith(tuple(endings)):
-        return sentence
-    return sentence.rstrip("!?") + "."
-
-
-def _blocks(text: str) -> list[list[str]]:
-    """Paragraphs of non-blank lines; a fenced code block is one, blank lines and all."""
-    blocks: list[list[str]] = [[]]
-    fenced = False
-    for line in text.split("\n"):
-        if _FENCE.match(line):
-            fenced = not fenced
-        if line or (fenced and blocks[-1] and blocks[-1][-1]):
-            blocks[-1].append(line)
-        elif blocks[-1] and not fenced:
-            blocks.append([])
-    return [block for block in blocks if block]
-
-
-def _layout(text: str, width: int, head: str = "", hang: str = "") -> list[str]:
-    """`text` after `head`: prose wrapped to `width`, pre-formatted lines kept as they are."""
-    lines: list[str] = []
-    for index, block in enumerate(_blocks(text)):
-        if index:
-            lines.append("")
-        if any(_VERBATIM_LINE.match(line) for line in block):
-            if index == 0 and head:
-                lines.append(head.rstrip())
-            lines.extend(_prefixed(hang, line) for line in block)
-        else:
-            lines.extend(_wrapped(" ".join(block), width, head if index == 0 else hang, hang))
-    return lines or ([head.rstrip()] if head.strip() else [])
-
-
-def _wrapped(text: str, width: int, first: str, hang: str) -> list[str]:
-    return textwrap.wrap(
-        _inline(text),
-        width=max(width, _MIN_TEXT_WIDTH),
-        initial_indent=first,
-        subsequent_indent=hang,
-        break_long_words=False,
-        break_on_hyphens=False,
-    )
-
-
-def _prefixed(prefix: str, line: str) -> str:
-    return prefix + line if line else ""
-
-
-def _joined(blocks: Iterable[list[str]]) -> list[str]:
-    lines: list[str] = []
-    for block in blocks:
-        lines.extend(["", *block] if lines else block)
-    return lines
-
-
-def _dedented(lines: list[str]) -> list[str]:
-    # Formatters shift a body that is indented as a whole; cleandoc ignores the shift.
-    margin = min((len(line) - len(line.lstrip(" ")) for line in lines if line), default=0)
-    return [line[margin:] for line in lines]
 
 
 def _sections(
@@ -199,7 +83,7 @@ def _sections(
 ) -> _Sections:
     include = options.include_types
     params = _param_entries(draft.params, facts, include, clean)
-    raises = tuple(_Entry(_inline(clean(r.exception)), None, clean(r.description)) for r in draft.raises)
+    raises = tuple(_Entry(inline(clean(r.exception)), None, clean(r.description)) for r in draft.raises)
     if facts.target.kind is TargetKind.CLASS:
         return _Sections(params, None, None, raises)
     annotation = _clean_type(facts.returns, clean)
@@ -215,17 +99,17 @@ def _param_entries(
     remaining = list(docs)
     entries: list[_Entry] = []
     for param in facts.params:
-        doc = next((d for d in remaining if _inline(clean(d.name)).lstrip("*") == param.name), None)
+        doc = next((d for d in remaining if inline(clean(d.name)).lstrip("*") == param.name), None)
         if doc is not None:
             remaining.remove(doc)
             kind = _chosen_type(_clean_type(param.annotation, clean), doc.type, include, clean)
             entries.append(_Entry(param.display_name, kind, clean(doc.description)))
-    extras = (_Entry(_inline(clean(d.name)), _clean_type(d.type, clean), clean(d.description)) for d in remaining)
+    extras = (_Entry(inline(clean(d.name)), _clean_type(d.type, clean), clean(d.description)) for d in remaining)
     return (*entries, *extras)
 
 
 def _clean_type(text: str | None, clean: Callable[[str], str]) -> str | None:
-    return None if text is None else _inline(clean(text)) or None
+    return None if text is None else inline(clean(text)) or None
 
 
 def _chosen_type(annotation: str | None, drafted: str | None, include: bool, clean: Callable[[str], str]) -> str | None:
@@ -275,7 +159,7 @@ def _styled(sections: _Sections, style: Style, width: int) -> list[list[str]]:
 
 def _google(sections: _Sections, width: int) -> list[list[str]]:
     def section(title: str, entries: Iterable[_Entry | None]) -> list[str]:
-        lines = [_prefixed(_LEVEL, line) for e in entries if e for line in _google_entry(e, width - len(_LEVEL))]
+        lines = [prefixed(_LEVEL, line) for e in entries if e for line in _google_entry(e, width - len(_LEVEL))]
         return [f"{title}:", *lines] if lines else []
 
     return [
@@ -288,7 +172,7 @@ def _google(sections: _Sections, width: int) -> list[list[str]]:
 
 def _google_entry(entry: _Entry, width: int) -> list[str]:
     label = f"{entry.name} ({entry.type})" if entry.name and entry.type else entry.name or entry.type or ""
-    return _layout(entry.text, width, f"{label}: " if label else "", _LEVEL)
+    return layout(entry.text, width, f"{label}: " if label else "", _LEVEL)
 
 
 def _numpy(sections: _Sections, width: int) -> list[list[str]]:
@@ -309,21 +193,21 @@ def _numpy_entry(entry: _Entry, width: int) -> list[str]:
     if not head:
         # A return value of unknown type: numpydoc wants a type line, but a bare
         # description reads better than a made-up type and D4xx accept it.
-        return _layout(entry.text, width)
-    return [head, *(_prefixed(_LEVEL, line) for line in _layout(entry.text, width - len(_LEVEL)))]
+        return layout(entry.text, width)
+    return [head, *(prefixed(_LEVEL, line) for line in layout(entry.text, width - len(_LEVEL)))]
 
 
 def _sphinx(sections: _Sections, width: int) -> list[str]:
     lines: list[str] = []
     for param in sections.params:
-        lines += _layout(param.text, width, f":param {param.name}: ", _LEVEL)
+        lines += layout(param.text, width, f":param {param.name}: ", _LEVEL)
         lines += [f":type {param.name}: {param.type}"] if param.type else []
     for role, type_role, entry in (("returns", "rtype", sections.returns), ("yields", "ytype", sections.yields)):
         if entry is not None:
-            lines += _layout(entry.text, width, f":{role}: ", _LEVEL)
+            lines += layout(entry.text, width, f":{role}: ", _LEVEL)
             lines += [f":{type_role}: {entry.type}"] if entry.type else []
     for error in sections.raises:
-        lines += _layout(error.text, width, f":raises {error.name}: ", _LEVEL)
+        lines += layout(error.text, width, f":raises {error.name}: ", _LEVEL)
     return lines
 
 

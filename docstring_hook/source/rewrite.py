@@ -9,7 +9,7 @@ Lines come from `ast`, paired with LibCST's definitions by order: both
 trees hold the same `def`/`class` statements, and LibCST visits them in
 source order of their keywords, which is `ast`'s (line, column) order.
 That costs an `ast.parse`; LibCST's PositionProvider, which would tell the
-same, costs about twice LibCST's own parse. Should the two ever disagree on
+same, costs far more (bench/README.md, rewrite throughput). Should the two ever disagree on
 the number of definitions, PositionProvider decides.
 """
 
@@ -19,16 +19,20 @@ import ast
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
+
+_Def = TypeVar("_Def", cst.FunctionDef, cst.ClassDef)
+_Statement = cst.SimpleStatementLine | cst.BaseCompoundStatement
 
 # Asked with (def line, absolute body indentation, newline), returns the literal.
 LiteralFor = Callable[[int, str, str], str]
 
 _TYPE_COMMENT = re.compile(r"#\s*type:")
 # The only nodes a definition can stand in. Visiting nothing else (expressions,
-# simple statements) leaves the output alone and takes a fifth off a rewrite.
+# simple statements) leaves the output alone and saves time (bench/README.md).
 _MAY_HOLD_DEFINITIONS = (
     cst.Module,
     cst.BaseCompoundStatement,
@@ -135,7 +139,9 @@ class _Inserter(cst.CSTTransformer):
         """Enter a block: its indent adds to the absolute indentation."""
         self._indents.append(self._default_indent if node.indent is None else node.indent)
 
-    def leave_IndentedBlock(self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock) -> cst.IndentedBlock:
+    def leave_IndentedBlock(
+        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
         """Leave a block, unchanged."""
         self._indents.pop()
         return updated_node
@@ -161,17 +167,19 @@ class _Inserter(cst.CSTTransformer):
         if _is_blank_docstring(body.body[0]) and not isinstance(body, cst.IndentedBlock):
             self.refused[line] = "blank docstring shares its line with the definition"
             return updated
-        if isinstance(body, cst.IndentedBlock) and _is_blank_docstring(body.body[0]) and not _alone_on_line(body.body[0]):
+        if (
+            isinstance(body, cst.IndentedBlock)
+            and _is_blank_docstring(body.body[0])
+            and not _alone_on_line(body.body[0])
+        ):
             self.refused[line] = "blank docstring shares its line with other statements"
             return updated
         docstring = _docstring_line(self._literal_for(line, indent, self._newline))
         self.inserted.append(line)
         if isinstance(body, cst.SimpleStatementSuite):
             return updated.with_changes(body=_split_suite(body, docstring, is_class))
+        assert isinstance(body, cst.IndentedBlock)  # the only other suite LibCST has
         return updated.with_changes(body=_into_block(body, docstring, is_class))
-
-
-_Def = cst.FunctionDef | cst.ClassDef
 
 
 def _docstring_line(literal: str) -> cst.SimpleStatementLine:
@@ -192,7 +200,9 @@ def _alone_on_line(statement: cst.BaseStatement) -> bool:
     return isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
 
 
-def _split_suite(suite: cst.SimpleStatementSuite, docstring: cst.SimpleStatementLine, is_class: bool) -> cst.IndentedBlock:
+def _split_suite(
+    suite: cst.SimpleStatementSuite, docstring: cst.SimpleStatementLine, is_class: bool
+) -> cst.IndentedBlock:
     """`def f(): return 1` becomes a block; the rest of the line moves below."""
     rest = cst.SimpleStatementLine(body=suite.body, trailing_whitespace=suite.trailing_whitespace)
     if is_class:
@@ -204,8 +214,11 @@ def _into_block(block: cst.IndentedBlock, docstring: cst.SimpleStatementLine, is
     first, rest = block.body[0], list(block.body[1:])
     if _is_blank_docstring(first):
         assert isinstance(first, cst.SimpleStatementLine)
-        replaced = docstring.with_changes(leading_lines=first.leading_lines, trailing_whitespace=first.trailing_whitespace)
+        replaced = docstring.with_changes(
+            leading_lines=first.leading_lines, trailing_whitespace=first.trailing_whitespace
+        )
         return block.with_changes(body=[replaced, *_after_class_docstring(rest, is_class)])
+    assert isinstance(first, (cst.SimpleStatementLine, cst.BaseCompoundStatement))  # every statement LibCST has
     kept, moved = _split_type_comment(first.leading_lines)
     docstring = docstring.with_changes(leading_lines=kept)
     first = first.with_changes(leading_lines=moved)
@@ -224,6 +237,7 @@ def _after_class_docstring(statements: list[cst.BaseStatement], is_class: bool) 
     if not is_class or not statements:
         return statements
     first = statements[0]
+    assert isinstance(first, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
     leading = list(first.leading_lines)
     if leading and leading[0].comment is None:
         return statements
@@ -232,4 +246,3 @@ def _after_class_docstring(statements: list[cst.BaseStatement], is_class: bool) 
 
 def _blank_line() -> cst.EmptyLine:
     return cst.EmptyLine(indent=False)
-

@@ -1,0 +1,135 @@
+"""The generator on its own, with a scripted stand-in for the endpoint: cache, repair, failure, fatal stop.
+
+End to end through the real SDK and the fake server is `test_generate.py`;
+here each rule of `Generator` is seen in isolation, in a few lines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+
+import pytest
+
+from docstring_hook.config import Settings
+from docstring_hook.datatypes import DocstringDraft, Reason, Status, Usage
+from docstring_hook.errors import FatalAPIError
+from docstring_hook.model.budget import RunBudget
+from docstring_hook.model.generate import Generated, Generator
+from docstring_hook.model.pacing import Pacer
+from docstring_hook.model.request import request_for
+from docstring_hook.model.tokens import EstimatingCounter
+from docstring_hook.model.types import Completion, Message, RejectedRequest
+from tests.conftest import facts_of
+
+FACTS = facts_of("def add(a, b):\n    return a + b\n", "add")
+GOOD = {
+    "summary": "Add two numbers.",
+    "description": "",
+    "params": [{"name": "a", "type": None, "description": "The first."}, {"name": "b", "type": None, "description": "The second."}],
+    "returns": {"type": None, "description": "The sum."},
+    "yields": None,
+    "raises": [],
+}
+MISSING_B = {**GOOD, "params": GOOD["params"][:1]}
+
+
+class ScriptedCompleter:
+    """Answers each request with the next scripted reply (a JSON object) or raises the next scripted error."""
+
+    def __init__(self, *script: dict[str, object] | Exception) -> None:
+        self.script = list(script)
+        self.requests: list[tuple[Message, ...]] = []
+
+    async def complete(self, messages: Sequence[Message]) -> Completion:
+        self.requests.append(tuple(messages))
+        step = self.script.pop(0)
+        if isinstance(step, Exception):
+            raise step
+        return Completion(json.dumps(step), "stop", prompt_tokens=100, completion_tokens=20)
+
+
+class MemoryCache:
+    """A draft cache in a dict."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, DocstringDraft] = {}
+
+    def get(self, key: str) -> DocstringDraft | None:
+        return self.entries.get(key)
+
+    def put(self, key: str, draft: DocstringDraft) -> bool:
+        self.entries[key] = draft
+        return True
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.entries
+
+
+def generate(completer: ScriptedCompleter, cache: MemoryCache | None = None) -> tuple[Generated, Generator]:
+    settings = Settings()
+    budget = RunBudget(Usage())
+    generator = Generator(completer, cache or MemoryCache(), EstimatingCounter(), Pacer(concurrency=1), budget, settings)
+    return asyncio.run(generator.generate(FACTS)), generator
+
+
+def test_a_valid_reply_is_documented_and_cached() -> None:
+    cache = MemoryCache()
+    generated, generator = generate(ScriptedCompleter(GOOD), cache)
+    assert generated.outcome.status is Status.DOCUMENTED
+    assert generated.draft is not None and generated.draft.summary == "Add two numbers."
+    assert list(cache.entries.values()) == [generated.draft]
+    assert (generator.usage.requests, generator.usage.prompt_tokens, generator.usage.completion_tokens) == (1, 100, 20)
+
+
+def test_a_cached_draft_costs_no_request() -> None:
+    cache = MemoryCache()
+    generate(ScriptedCompleter(GOOD), cache)
+    completer = ScriptedCompleter()  # any request would fail: the script is empty
+    generated, generator = generate(completer, cache)
+    assert generated.outcome.status is Status.CACHED
+    assert completer.requests == [] and generator.usage.requests == 0
+
+
+def test_an_invalid_reply_gets_one_repair_listing_its_problems() -> None:
+    completer = ScriptedCompleter(MISSING_B, GOOD)
+    generated, _ = generate(completer)
+    assert generated.outcome.status is Status.DOCUMENTED
+    repair = completer.requests[1]
+    assert repair[:2] == completer.requests[0]
+    assert repair[2] == Message("assistant", json.dumps(MISSING_B))
+    assert "parameter `b` is not documented" in repair[3].content
+
+
+def test_a_reply_still_invalid_after_the_repair_fails_and_is_not_cached() -> None:
+    cache = MemoryCache()
+    completer = ScriptedCompleter(MISSING_B, MISSING_B)
+    generated, _ = generate(completer, cache)
+    assert (generated.outcome.status, generated.outcome.reason) == (Status.FAILED, Reason.INVALID_REPLY)
+    assert "parameter `b` is not documented" in generated.outcome.detail
+    assert len(completer.requests) == 2 and cache.entries == {}
+
+
+def test_a_rejected_request_fails_that_target_only() -> None:
+    generated, _ = generate(ScriptedCompleter(RejectedRequest(Reason.CONTENT_FILTER, "filtered")))
+    assert (generated.outcome.status, generated.outcome.reason) == (Status.FAILED, Reason.CONTENT_FILTER)
+
+
+def test_a_fatal_error_stops_every_later_request() -> None:
+    completer = ScriptedCompleter(FatalAPIError("401"))
+    settings = Settings()
+    generator = Generator(completer, MemoryCache(), EstimatingCounter(), Pacer(concurrency=1), RunBudget(Usage()), settings)
+    with pytest.raises(FatalAPIError):
+        asyncio.run(generator.generate(FACTS))
+    other = facts_of("def sub(a, b):\n    return a - b\n", "sub")
+    with pytest.raises(FatalAPIError):
+        asyncio.run(generator.generate(other))
+    assert len(completer.requests) == 1  # the second target was never sent
+
+
+def test_the_request_sent_is_the_one_request_for_builds() -> None:
+    completer = ScriptedCompleter(GOOD)
+    generate(completer)
+    prompt = request_for(FACTS, Settings(), EstimatingCounter())
+    assert prompt is not None and completer.requests == [prompt.messages]
