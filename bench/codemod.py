@@ -346,7 +346,7 @@ def resume(root: Path, latency: float, concurrency: int, files: int, functions: 
               f"{documented_after} functions documented; {entries} cache entries", flush=True)
         with FakeAzure(latency=latency) as fake:
             second = run_cli(fake, project, flags, timeout=300)
-        full2, part2, untouched2, broken2, stray2 = project_state(project)
+        full2, _part2, _untouched2, broken2, stray2 = project_state(project)
         print(f"  second run: {second.requests} requests, {second.status_counts}, exit {second.exit_code}, {second.wall:.1f} s; "
               f"{full2} full, {broken2} not parsing, stray {stray2}; {last_line(second)}", flush=True)
         rows.append((how.name, targets, first, entries, full, part, untouched, broken, stray, documented_after, second, broken2, stray2))

@@ -30,8 +30,20 @@ CREDENTIAL_VARIABLES = (
 )
 
 
+# The modules whose tests run real pre-commit, subprocesses or the standard-library corpus:
+# most of the suite's time. `python -m pytest -m "not slow"` leaves them out for a quick run.
+SLOW_MODULES = frozenset({"test_corpus", "test_precommit", "test_interrupt", "test_properties"})
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--corpus-all", action="store_true", help="run the corpus test over the whole standard library")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = getattr(item, "module", None)
+        if module is not None and module.__name__.rsplit(".", 1)[-1] in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)
