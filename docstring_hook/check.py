@@ -24,12 +24,13 @@ class CheckResult:
     selected: int = 0
 
     def summary(self) -> str:
-        """One line: files, definitions and coverage."""
+        """One line: files, definitions and coverage, and the files that could not be checked."""
         documented = self.selected - len(self.targets)
         coverage = 100.0 * documented / self.selected if self.selected else 100.0
+        unreadable = f"; {len(self.problems)} files could not be checked" if self.problems else ""
         return (
             f"{self.files} files, {self.selected} definitions, {documented} documented, "
-            f"{len(self.targets)} missing ({coverage:.1f}% coverage)"
+            f"{len(self.targets)} missing ({coverage:.1f}% coverage){unreadable}"
         )
 
 

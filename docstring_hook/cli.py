@@ -29,24 +29,45 @@ EXIT_ERROR = 2
 EXIT_UNDOCUMENTED = 4
 EXIT_INTERRUPTED = 130
 
+EPILOG = """\
+endpoint (environment only):
+  AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY, AZURE_OPENAI_DEPLOYMENT, OPENAI_API_VERSION
+  or OPENAI_BASE_URL and OPENAI_API_KEY (any OpenAI-compatible server)
+  DOCSTRING_HOOK_CACHE_DIR moves the cache
+
+settings: [tool.docstring-hook] in the nearest pyproject.toml; flags override them
+
+exit codes (bits that combine):
+  0 nothing to do   1 files rewritten (--check: docstrings missing or files unreadable)
+  2 usage, configuration or fatal error   4 targets left undocumented   130 Ctrl-C
+"""
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The documented flags; settings left unset come from pyproject.toml."""
     parser = argparse.ArgumentParser(
         prog="docstring-hook",
         description="Write missing docstrings with a language model, changing nothing else.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (folders honour .gitignore)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    mode = parser.add_argument_group("mode")
-    mode.add_argument(
+    mode = parser.add_argument_group("mode (one at most; the default writes the docstrings)")
+    modes = mode.add_mutually_exclusive_group()
+    modes.add_argument(
         "--check", action="store_true", default=None, help="list missing docstrings; no network, writes nothing"
     )
-    mode.add_argument(
+    modes.add_argument(
         "--diff", action="store_true", default=None, help="print the changes as a diff instead of writing"
     )
-    mode.add_argument(
+    modes.add_argument(
         "--dry-run", action="store_true", default=None, help="list targets and estimate tokens and cost; no request"
+    )
+    modes.add_argument(
+        "--show-prompt",
+        metavar="QUALNAME",
+        help="print the messages that would be sent for the targets matching this glob ('*': all); sends nothing",
     )
     mode.add_argument("--report", metavar="FILE", help="write a JSON report")
     mode.add_argument("--report-md", metavar="FILE", help="write a Markdown report for a pull request")
@@ -77,11 +98,6 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument(
         "-v", "--verbose", action="count", default=0, help="a line for every function, documented ones too"
     )
-    output.add_argument(
-        "--show-prompt",
-        metavar="QUALNAME",
-        help="print the messages that would be sent for the targets matching this glob ('*': all); sends nothing",
-    )
     return parser
 
 
@@ -89,6 +105,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run docstring-hook; the exit code's bits: 1 changed, 2 error, 4 undocumented."""
     parser = build_parser()
     arguments = parser.parse_args(argv)
+    usage_error = _usage_error(arguments.paths)
+    if usage_error:
+        parser.print_usage(sys.stderr)
+        print(f"docstring-hook: error: {usage_error}", file=sys.stderr)
+        return EXIT_ERROR
     try:
         settings = _settings(arguments)
         if arguments.show_prompt is not None:
@@ -102,6 +123,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("docstring-hook: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def _usage_error(paths: Sequence[str]) -> str | None:
+    """What is wrong with the paths given, or None."""
+    if not paths:
+        return "no PATH given: name the files or folders to document (`.` for the current folder)"
+    missing = [path for path in paths if not os.path.lexists(path)]
+    if missing:
+        return f"no such file or folder: {', '.join(missing)}"
+    return None
 
 
 def _settings(arguments: argparse.Namespace) -> Settings:
@@ -136,13 +167,20 @@ def _check(paths: Sequence[str], settings: Settings) -> int:
     from docstring_hook.check import check
 
     result = check(paths, settings, _changes(paths, settings))
+    fails = settings.fail_on_unreadable and bool(result.problems)
     for problem in result.problems:
-        print(f"{problem.path}: skipped: {problem.reason}", file=sys.stderr)
+        verdict = "error" if fails else "skipped"
+        print(f"{problem.path}: {verdict}: {problem.reason}", file=sys.stderr)
     for target in result.targets:
         print(f"{target.path}:{target.line}: {target.qualname}: missing docstring")
     if settings.verbosity >= 0:
         print(result.summary(), file=sys.stderr)
-    return EXIT_CHANGED if result.targets else EXIT_OK
+    if fails:
+        print(
+            "docstring-hook: files that cannot be checked fail --check (fail-on-unreadable = false: skip them)",
+            file=sys.stderr,
+        )
+    return EXIT_CHANGED if result.targets or fails else EXIT_OK
 
 
 def _generate(paths: Sequence[str], settings: Settings) -> int:
@@ -211,7 +249,8 @@ def _finish(result: RunResult, settings: Settings, parsed_paths: Sequence[str]) 
         if settings.diff:
             sys.stdout.write(change.diff)
         else:
-            print(f"Rewriting {change.path} ({change.docstrings} docstrings)", file=sys.stderr)
+            noun = "docstring" if change.docstrings == 1 else "docstrings"
+            print(f"Rewriting {change.path} ({change.docstrings} {noun})", file=sys.stderr)
     if settings.verbosity > -2:
         for line in report.outcome_lines(result.outcomes, every=settings.verbosity > 0):
             print(line, file=sys.stderr)

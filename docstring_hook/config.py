@@ -93,6 +93,7 @@ class Settings:
     no_cache: bool = False
     on_missing_credentials: str = "fail"
     fail_on_undocumented: bool = True
+    fail_on_unreadable: bool = True  # --check fails on files it cannot decode or parse
     scope: str = "auto"
     # Run mode (command line only).
     check: bool = False
@@ -115,6 +116,8 @@ _CHOICES: Mapping[str, tuple[str, ...]] = {
     "on_missing_credentials": ("fail", "skip"),
     "scope": ("auto", "staged", "all"),
 }
+# Zero would never send a request (or wrap a line): a mistake, not a setting.
+_AT_LEAST_ONE = frozenset({"concurrency", "rpm", "tpm", "line_length", "max_output_tokens", "prompt_budget"})
 _CLI_ONLY = {"check", "diff", "dry_run", "report", "report_md", "docs_md", "verbosity", "root"}
 
 
@@ -201,10 +204,14 @@ def _convert(name: str, type_name: str, value: object) -> object:
         # Only verbosity goes below 0: `-q` counts down.
         if isinstance(value, bool) or not isinstance(value, int) or (value < 0 and name != "verbosity"):
             raise ConfigError(f"{setting}: expected a whole number >= 0, got {value!r}")
+        if name in _AT_LEAST_ONE and value < 1:
+            raise ConfigError(f"{setting}: expected a whole number >= 1, got {value!r}")
         return value
     if type_name.startswith("float"):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise ConfigError(f"{setting}: expected a number >= 0, got {value!r}")
+        if name == "timeout" and value == 0:
+            raise ConfigError(f"{setting}: expected a number > 0, got {value!r}")
         return float(value)
     if type_name.startswith("str") and not isinstance(value, str):
         raise ConfigError(f"{setting}: expected a string, got {value!r}")

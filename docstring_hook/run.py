@@ -121,7 +121,7 @@ async def generate(
     from docstring_hook.model.client import ChatClient  # the SDK, only for a run that sends
 
     client = ChatClient(endpoint, timeout=settings.timeout, max_output_tokens=settings.max_output_tokens)
-    pacer = Pacer(concurrency=max(1, settings.concurrency), rpm=settings.rpm, tpm=settings.tpm)
+    pacer = Pacer(concurrency=settings.concurrency, rpm=settings.rpm, tpm=settings.tpm)
     budget = RunBudget(
         Usage(),
         max_functions=settings.max_functions,

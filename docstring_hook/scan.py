@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import gc
+import platform
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -16,6 +17,9 @@ from docstring_hook.source.find import find_targets, never_send, skips_whole_fil
 
 if TYPE_CHECKING:
     from docstring_hook.repo.git import ChangedLines
+
+# Which Python failed to parse a file matters: a hook environment older than the code is a common cause.
+_PYTHON = platform.python_version()
 
 
 @dataclass(frozen=True)
@@ -43,9 +47,9 @@ def scan_file(
     try:
         tree = ast.parse(source.text, filename=path)
     except SyntaxError as error:
-        return FileProblem(path, f"does not parse: {error.msg} (line {error.lineno})")
+        return FileProblem(path, f"does not parse with Python {_PYTHON}: {error.msg} (line {error.lineno})")
     except (ValueError, RecursionError, MemoryError) as error:
-        return FileProblem(path, f"does not parse: {error}")
+        return FileProblem(path, f"does not parse with Python {_PYTHON}: {error}")
     lines = split_lines(source.text)
     findings = find_targets(tree, lines, path, settings, changed_lines)
     return ScannedFile(source, tree, lines, findings.targets, findings.selected, never_send(path, settings))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -24,8 +25,45 @@ def test_check_passes_when_everything_is_documented(project: Path, capsys: pytes
     assert capsys.readouterr().out == ""
 
 
-def test_check_with_no_paths_is_a_success(project: Path) -> None:
-    assert main(["--check"]) == 0
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        pytest.param(["--check"], "no PATH given", id="no path"),
+        pytest.param([], "no PATH given", id="no path, no flag"),
+        pytest.param(["--check", "m.py", "mistyped.py"], "no such file or folder: mistyped.py", id="mistyped path"),
+    ],
+)
+def test_paths_that_name_nothing_are_a_usage_error(
+    project: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    write(project / "m.py", "def f():\n    pass\n")
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: docstring-hook") and f"docstring-hook: error: {message}" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        pytest.param(["--check", "--diff", "m.py"], id="check and diff"),
+        pytest.param(["--check", "--dry-run", "m.py"], id="check and dry-run"),
+        pytest.param(["--diff", "--show-prompt", "*", "m.py"], id="diff and show-prompt"),
+    ],
+)
+def test_conflicting_modes_are_a_usage_error(project: Path, capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    write(project / "m.py", "def f():\n    pass\n")
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_help_names_the_endpoint_variables_the_exit_codes_and_the_settings(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for needed in ("AZURE_OPENAI_ENDPOINT", "OPENAI_BASE_URL", "exit codes", "4 targets left undocumented", "[tool.docstring-hook]"):
+        assert needed in out
 
 
 def test_check_never_writes(project: Path) -> None:
@@ -40,9 +78,26 @@ def test_bad_files_are_named_and_the_run_goes_on(project: Path, capsys: pytest.C
     write(project / "good.py", "def g():\n    pass\n")
     assert main(["--check", "bad.py", "latin.py", "good.py"]) == 1
     out, err = capsys.readouterr()
-    assert "bad.py: skipped: does not parse" in err
-    assert "latin.py: skipped: cannot decode" in err
+    assert f"bad.py: error: does not parse with Python {platform.python_version()}: invalid syntax (line 1)" in err
+    assert "latin.py: error: cannot decode" in err
     assert out == "good.py:1: g: missing docstring\n"
+
+
+@pytest.mark.parametrize(
+    ("table", "code", "verdict"),
+    [
+        pytest.param("", 1, "error", id="a file that cannot be parsed fails the check"),
+        pytest.param("fail-on-unreadable = false", 0, "skipped", id="unless the setting opts out"),
+    ],
+)
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="the sample is Python 3.12 syntax")
+def test_a_file_the_interpreter_cannot_parse_fails_the_check(
+    project: Path, capsys: pytest.CaptureFixture[str], table: str, code: int, verdict: str
+) -> None:
+    (project / "pyproject.toml").write_text(f"[tool.docstring-hook]\n{table}\n")
+    write(project / "new_syntax.py", 'def f():\n    """Doc."""\n    return f"{"nested quotes: 3.12"}"\n')
+    assert main(["--check", "new_syntax.py"]) == code
+    assert f"new_syntax.py: {verdict}: does not parse with Python" in capsys.readouterr().err
 
 
 def test_settings_come_from_pyproject(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -60,6 +115,10 @@ def test_settings_come_from_pyproject(project: Path, capsys: pytest.CaptureFixtu
         pytest.param('style = "fancy"', "style: 'fancy' is not one of google, numpy, sphinx, pep257", id="bad style"),
         pytest.param('ignore-magic = "yes"', "ignore-magic: expected true or false", id="bad bool"),
         pytest.param("concurrency = -1", "concurrency: expected a whole number >= 0", id="negative"),
+        pytest.param("concurrency = 0", "concurrency: expected a whole number >= 1", id="no concurrency"),
+        pytest.param("rpm = 0", "rpm: expected a whole number >= 1", id="rpm 0"),
+        pytest.param("tpm = 0", "tpm: expected a whole number >= 1", id="tpm 0"),
+        pytest.param("timeout = 0", "timeout: expected a number > 0", id="timeout 0"),
     ],
 )
 def test_bad_configuration_is_one_clear_line(
@@ -95,3 +154,13 @@ def test_module_entry_point(project: Path) -> None:
     write(project / "m.py", "def f():\n    pass\n")
     result = subprocess.run([sys.executable, "-m", "docstring_hook", "--check", "m.py"], check=False, cwd=project, capture_output=True, text=True)
     assert (result.returncode, result.stdout) == (1, "m.py:1: f: missing docstring\n")
+
+
+@pytest.mark.parametrize("flag", ["--rpm", "--tpm", "--concurrency"])
+def test_zero_rates_on_the_command_line_are_one_clear_line(
+    project: Path, capsys: pytest.CaptureFixture[str], flag: str
+) -> None:
+    write(project / "m.py", "def f():\n    pass\n")
+    assert main([flag, "0", "--dry-run", "m.py"]) == 2
+    err = capsys.readouterr().err
+    assert f"{flag[2:]}: expected a whole number >= 1, got 0" in err and len(err.splitlines()) == 1

@@ -70,7 +70,7 @@ class Generator:
         self.settled: Counter[Status] = Counter()
         self._stopped: FatalAPIError | None = None
         self._interrupted = asyncio.Event()
-        self._seats = asyncio.Semaphore(2 * max(1, settings.concurrency))
+        self._seats = asyncio.Semaphore(2 * settings.concurrency)
 
     def interrupt(self) -> None:
         """Send no new request; requests in flight finish and are kept."""
