@@ -23,7 +23,7 @@ from docstring_hook.datatypes import (
     Usage,
 )
 from docstring_hook.errors import FatalAPIError
-from docstring_hook.model.budget import Prompt, RunBudget, TokenCounter, fit
+from docstring_hook.model.budget import Prompt, RunBudget, TokenCounter, count_messages, fit
 from docstring_hook.model.cache import DraftCache
 from docstring_hook.model.client import Completion, RejectedRequest, TransientError
 from docstring_hook.model.pacing import Pacer
@@ -163,7 +163,7 @@ class Generator:
         if problems:
             # The repair repeats the conversation as sent: the shrunk one after a context error.
             repair = (*sent.messages, Message("assistant", completion.content), repair_message(problems))
-            completion = await self._ask(repair, sum(self._counter.count(m.content) for m in repair))
+            completion = await self._ask(repair, count_messages(repair, self._counter))
             draft, problems = self._read(completion, facts)
         if draft is None or problems:
             return self._ended(facts, Status.FAILED, Reason.INVALID_REPLY, "; ".join(problems))
