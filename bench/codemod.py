@@ -11,16 +11,16 @@ throughput  1,000 targets (50 generated files x 20 undocumented functions),
             (targets x latency / C).
 quota       the same 1,000 targets against server quotas sized so a run
             takes 1-2 minutes: rpm=600, and a tpm admitting 600 of these
-            requests a minute (the fake charges len(all message text) // 4
-            + 1 + max_tokens; the per-request charge is measured on the
+            requests a minute (the fake charges the billed prompt tokens,
+            counted with the real encoding, + max_tokens; the per-request charge is measured on the
             requests of the throughput part, or on one calibration run),
             each with and without `--rpm`/`--tpm`: goodput against the
             quota, share of 429s, wall against the ideal.
 prompt      `docstring-hook --dry-run` (default settings) over a copy of
             stdlib packages (email, asyncio): prompt tokens per target
             against the target's own source text (first decorator to last
-            line), both counted with `load_counter("gpt-4o-mini")` (offline:
-            the EstimatingCounter, an over-estimate); median and max of
+            line), both counted with `load_counter("gpt-4o-mini")` (the shipped
+            o200k_base); median and max of
             prompt, own and overhead (prompt - own), and how many were elided.
 resume      200 targets (20 x 10), latency 0.2 s, `--concurrency 4`, with the
             cache: the run is killed (SIGKILL, then separately SIGINT) once
@@ -52,7 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import bench_env, print_environment, tool
 from _project import FakeAzure, RunFigures, cli_env, documented_count, run_cli, write_project
 
-from tests.fake_azure import estimate_tokens
+from tests.fake_azure import billed_prompt_tokens
 
 PARTS = ("throughput", "quota", "prompt", "resume")
 
@@ -65,7 +65,7 @@ def request_charge(fake: FakeAzure) -> float:
     charges = []
     for r in fake.requests:
         if r.body:
-            charges.append(estimate_tokens(r.body.get("messages")) + int(r.body.get("max_completion_tokens") or r.body.get("max_tokens") or 0))
+            charges.append(billed_prompt_tokens(r.body, fake.model_name) + int(r.body.get("max_completion_tokens") or r.body.get("max_tokens") or 0))
     return statistics.mean(charges) if charges else float("nan")
 
 
@@ -90,7 +90,7 @@ def throughput(root: Path, latency: float, levels: list[int], files: int, functi
             f"| {level} | {f.max_in_flight} | {f.requests} | {statuses(f)} | {f.wall:.1f} | {ideal:.1f} | {f.wall / ideal:.2f} | "
             f"{f.requests / f.wall:.1f} | {seconds(f.first_request_after)} | {seconds(f.last_answer_before_exit)} | {f.documented}/{f.functions} | {f.exit_code} |"
         )
-    print(f"\nThe fake's tpm charge per request (len(messages) // 4 + 1 + max_tokens), mean: {charge:.1f}\n", flush=True)
+    print(f"\nThe fake's tpm charge per request (billed prompt tokens + max_tokens), mean: {charge:.1f}\n", flush=True)
     return charge
 
 
@@ -155,7 +155,7 @@ def prompt_tokens(root: Path, packages: list[str]) -> None:
     import shutil
     import sysconfig
 
-    from docstring_hook.model.budget import load_counter
+    from docstring_hook.model.tokens import load_counter
 
     counter, warning = load_counter("gpt-4o-mini")
     print(f"counter: {type(counter).__name__}" + (f" ({warning})" if warning else ""))

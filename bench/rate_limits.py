@@ -47,10 +47,11 @@ from _project import FakeAzure, run_cli, write_project
 
 FILES, FUNCTIONS = 5, 9
 RPM = 30
-# The fake charges len(prompt text) // 4 + 1 plus max_tokens (600 by default)
-# per request: about 620 + 600 for these functions, so this admits 29 a minute.
-TPM = 36_000
-PER_REQUEST_TOKENS = 1_220
+# The fake charges the billed prompt tokens (real encoding, chat overhead and
+# schema) plus max_tokens (600 by default) per request: 763 + 600 for these
+# functions, so this admits 29 a minute.
+TPM = 39_600
+PER_REQUEST_TOKENS = 1_363
 
 
 def main() -> None:

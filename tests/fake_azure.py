@@ -38,13 +38,17 @@ by `FakeAzure.reply` for the target, else the default answer above. Route,
 api-version, key and deployment are checked first: a refused request
 consumes no script.
 
-Estimated tokens are ``len(text of all messages) // 4 + 1``; the tpm quota
-counts that plus the requested max_tokens/max_completion_tokens, as Azure does.
+``usage.prompt_tokens`` is counted with the model's real encoding as the
+service bills it (see `billed_prompt_tokens`), ``completion_tokens`` are the
+tokens of the answer; the tpm quota and the context window count the prompt
+tokens, and the quota adds the requested max_tokens/max_completion_tokens, as
+Azure does.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import itertools
 import json
 import re
@@ -59,7 +63,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-if TYPE_CHECKING:  # typing only: at run time the module needs the stdlib alone
+if TYPE_CHECKING:  # typing only: at run time the module needs the stdlib alone until it counts tokens
+    import tiktoken
     from typing_extensions import Self
 
 # The GA data-plane versions and the recent previews; extend per test as needed.
@@ -236,12 +241,58 @@ def _text_of(content: Any) -> str:
     return ""
 
 
-def estimate_tokens(messages: Any) -> int:
-    """The fake's token estimate of a list of chat messages."""
-    if not isinstance(messages, list):
-        return 1
-    text = "".join(_text_of(m.get("content")) for m in messages if isinstance(m, dict))
-    return len(text) // 4 + 1
+@functools.cache
+def _tokenizer(model_name: str) -> tiktoken.Encoding:
+    """The encoding the service tokenizes `model_name` with (o200k_base for unknown names)."""
+    import tiktoken
+
+    from docstring_hook.model.encodings import load_encoding  # the shipped files, checked by test_encodings
+
+    try:
+        name = tiktoken.encoding_name_for_model(model_name)
+    except KeyError:
+        name = "o200k_base"
+    return load_encoding(name)
+
+
+def _tokens(text: str, model_name: str) -> int:
+    return len(_tokenizer(model_name).encode(text, disallowed_special=()))
+
+
+def _schema_shown(value: Any) -> Any:
+    """The schema as the service shows it to the model (cookbook issue 2140): no required/additionalProperties/$schema."""
+    if isinstance(value, dict):
+        return {key: _schema_shown(item) for key, item in value.items()
+                if key not in ("required", "additionalProperties", "$schema")}
+    if isinstance(value, list):
+        return [_schema_shown(item) for item in value]
+    return value
+
+
+def billed_prompt_tokens(body: Mapping[str, Any], model_name: str = "gpt-4o") -> int:
+    """The prompt tokens the service bills for a chat request `body`.
+
+    OpenAI's cookbook ("How to count tokens with tiktoken", verified there
+    against the API): 3 tokens per message, plus the tokens of every value of
+    the message (role, content, name), plus 1 per name; 3 for the primed
+    reply. A json_schema response_format adds its schema as compact JSON
+    without required/additionalProperties/$schema, plus 9: the only
+    measurement found (openai/openai-cookbook issue 2140), as OpenAI does not
+    document it.
+    """
+    messages = body.get("messages")
+    total = 3
+    for message in messages if isinstance(messages, list) else ():
+        if not isinstance(message, dict):
+            continue
+        total += 3
+        for key, value in message.items():
+            total += _tokens(_text_of(value), model_name) + (key == "name")
+    response_format = body.get("response_format")
+    if isinstance(response_format, dict) and response_format.get("type") == "json_schema":
+        schema = response_format.get("json_schema", {}).get("schema", {})
+        total += _tokens(json.dumps(_schema_shown(schema), separators=(",", ":"), ensure_ascii=False), model_name) + 9
+    return total
 
 
 def parse_prompt(body: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
@@ -635,7 +686,7 @@ class FakeAzure:
             return 400, _error(None, "'messages' must contain the word 'json' in some form, "
                                "to use 'response_format' of type 'json_object'.",
                                param="messages", type="invalid_request_error")
-        used = estimate_tokens(body["messages"])
+        used = billed_prompt_tokens(body, self.model_name)
         if self.context_window is not None and used > self.context_window:
             return 400, _context_body(self.context_window, used)
         return None
@@ -644,7 +695,7 @@ class FakeAzure:
         """Count this request against rpm/tpm; seconds to wait when over a limit."""
         if self.rpm is None and self.tpm is None:
             return None
-        cost = estimate_tokens(body["messages"]) + int(
+        cost = billed_prompt_tokens(body, self.model_name) + int(
             body.get("max_completion_tokens") or body.get("max_tokens") or 0)
         now = time.monotonic()
         with self._lock:
@@ -687,8 +738,8 @@ class FakeAzure:
 
     def _completion(self, body: Mapping[str, Any], content: str | None, finish: str,
                     *, azure: bool) -> dict[str, Any]:
-        prompt_tokens = estimate_tokens(body["messages"])
-        completion_tokens = len(content or "") // 4 + 1
+        prompt_tokens = billed_prompt_tokens(body, self.model_name)
+        completion_tokens = _tokens(content or "", self.model_name)
         choice: dict[str, Any] = {
             "index": 0, "finish_reason": finish, "logprobs": None,
             "message": {"role": "assistant", "content": content, "refusal": None},

@@ -11,7 +11,7 @@ from typing import Any
 import openai
 import pytest
 
-from tests.fake_azure import FakeAzure, Fault, default_docstring, render_google
+from tests.fake_azure import FakeAzure, Fault, billed_prompt_tokens, default_docstring, render_google
 
 KEY = "test-key"
 VERSION = "2024-10-21"
@@ -67,9 +67,8 @@ def test_structured_answer_documents_the_sample(fake: FakeAzure) -> None:
     assert [r["exception"] for r in doc["raises"]] == ["ValueError"]
     assert completion.choices[0].finish_reason == "stop"
     assert completion.prompt_filter_results[0]["content_filter_results"]  # type: ignore[attr-defined]
-    text = "".join(m["content"] for m in messages())
     assert completion.usage is not None
-    assert completion.usage.prompt_tokens == len(text) // 4 + 1
+    assert completion.usage.prompt_tokens == billed_prompt_tokens({"messages": messages(), "response_format": SCHEMA_FORMAT})
 
     (request,) = fake.requests
     assert request.path == "/openai/deployments/dep/chat/completions"
@@ -290,7 +289,7 @@ def test_minimal_preset() -> None:
             assert caught.value.status_code == 500
         content = ask(client, model="local").choices[0].message.content
         assert content.startswith("Do the work of scale.\n\nArgs:")
-        huge = messages(source=SAMPLE + "#" * 20000)
+        huge = messages(source=SAMPLE + "#" + " x" * 5000)  # a token per " x": over the 4096 window
         with pytest.raises(openai.BadRequestError) as caught_context:
             ask(client, model="local", messages=huge)
         assert caught_context.value.code == "context_length_exceeded"
@@ -328,7 +327,7 @@ def test_rpm_limit() -> None:
 
 
 def test_tpm_limit_and_window() -> None:
-    cost = len("".join(m["content"] for m in messages())) // 4 + 1 + 50
+    cost = billed_prompt_tokens({"messages": messages()}) + 50
     with FakeAzure(api_key=KEY, tpm=cost + 10, rate_window=0.3) as fake:
         client = azure(fake)
         ask(client, max_tokens=50)
@@ -361,3 +360,44 @@ def test_concurrent_requests_are_in_flight_together() -> None:
         assert fake.max_in_flight == 4
     # Counted once the server has stopped: a handler records its interval after answering.
     assert fake.status_counts == {200: 4} and len(fake.intervals) == 4
+
+
+# The cookbook's example conversation ("How to count tokens with tiktoken", section 6),
+# with the prompt tokens the OpenAI API reported for it there.
+COOKBOOK_MESSAGES = [
+    {"role": "system",
+     "content": "You are a helpful, pattern-following assistant that translates corporate jargon into plain English."},
+    {"role": "system", "name": "example_user", "content": "New synergies will help drive top-line growth."},
+    {"role": "system", "name": "example_assistant", "content": "Things working well together will increase revenue."},
+    {"role": "system", "name": "example_user",
+     "content": "Let's circle back when we have more bandwidth to touch base on opportunities for increased leverage."},
+    {"role": "system", "name": "example_assistant",
+     "content": "Let's talk later when we're less busy about how to do better."},
+    {"role": "user",
+     "content": "This late pivot means we don't have time to boil the ocean for the client deliverable."},
+]
+
+
+@pytest.mark.parametrize(
+    ("model", "billed"),
+    [
+        pytest.param("gpt-4o", 124, id="gpt-4o"),
+        pytest.param("gpt-4o-mini", 124, id="gpt-4o-mini"),
+        pytest.param("gpt-4", 129, id="gpt-4"),
+        pytest.param("gpt-3.5-turbo", 129, id="gpt-3.5-turbo"),
+    ],
+)
+def test_prompt_tokens_are_those_the_api_reported_in_the_cookbook(model: str, billed: int) -> None:
+    assert billed_prompt_tokens({"messages": COOKBOOK_MESSAGES}, model) == billed
+
+
+def test_the_schema_is_billed_without_its_validation_keywords() -> None:
+    schema = {"type": "object", "properties": {"summary": {"type": "string"}},
+              "required": ["summary"], "additionalProperties": False}
+    response_format = {"type": "json_schema", "json_schema": {"name": "d", "strict": True, "schema": schema}}
+    plain = billed_prompt_tokens({"messages": messages()})
+    # '{"type":"object","properties":{"summary":{"type":"string"}}}' is 14 o200k_base tokens:
+    # {" type ":" object "," properties ":{" summary ":{" type ":" string "}} }; plus 9.
+    shown = billed_prompt_tokens({"messages": messages(), "response_format": response_format})
+    assert shown - plain == 14 + 9
+    assert billed_prompt_tokens({"messages": messages(), "response_format": {"type": "json_object"}}) == plain

@@ -112,8 +112,8 @@ LONG_FUNCTION = (
 @pytest.mark.parametrize(
     ("counter", "budget"),
     [
-        pytest.param(WordCounter(), 1_000, id="about real counts"),
-        pytest.param(EstimatingCounter(), 2_000, id="the over-counting estimate"),
+        pytest.param(WordCounter(), 1_400, id="about real counts"),
+        pytest.param(EstimatingCounter(), 2_400, id="the over-counting estimate"),
     ],
 )
 def test_a_two_thousand_line_body_fits_by_elision(
@@ -170,8 +170,9 @@ def test_a_smaller_budget_after_a_context_length_error_gives_a_smaller_prompt() 
     assert smaller is not None and smaller.elided
     assert smaller.tokens <= prompt.tokens // 2
     assert smaller.key != prompt.key
-    smallest = fit(facts, Style.GOOGLE, "m", smaller.tokens // 2, EstimatingCounter())
-    assert smallest is not None and smallest.tokens <= smaller.tokens // 2
+    # Three quarters, as `Generator._shrunk_budget` asks: the instructions and the schema cannot shrink.
+    smallest = fit(facts, Style.GOOGLE, "m", smaller.tokens * 3 // 4, EstimatingCounter())
+    assert smallest is not None and smallest.tokens <= smaller.tokens * 3 // 4
 
 
 def test_an_enormous_one_line_signature_does_not_fit() -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 import tiktoken
 
+from docstring_hook.model.encodings import load_encoding
 from docstring_hook.model.tokens import EstimatingCounter, TiktokenCounter, load_counter
 
 
@@ -92,52 +93,62 @@ def test_tiktoken_counter_counts_with_the_encoding(text: str, expected: int) -> 
     assert TiktokenCounter(byte_encoding()).count(text) == expected
 
 
-def test_load_counter_uses_the_model_encoding(monkeypatch: pytest.MonkeyPatch) -> None:
-    encoding = byte_encoding()
-    monkeypatch.setattr(tiktoken, "encoding_for_model", lambda model: encoding)
-    counter, warning = load_counter("gpt-4o-mini")
-    assert isinstance(counter, TiktokenCounter) and counter.encoding is encoding
+@pytest.mark.parametrize(
+    ("model", "name"),
+    [
+        pytest.param("gpt-4o-mini", "o200k_base", id="gpt-4o-mini"),
+        pytest.param("gpt-4.1", "o200k_base", id="gpt-4.1"),
+        pytest.param("o3-mini", "o200k_base", id="o-series"),
+        pytest.param("gpt-4", "cl100k_base", id="gpt-4"),
+        pytest.param("gpt-3.5-turbo", "cl100k_base", id="gpt-3.5"),
+        pytest.param("my-azure-deployment", "o200k_base", id="unknown names get o200k"),
+    ],
+)
+def test_load_counter_uses_the_shipped_encoding_offline(
+    model: str, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_download(name: str) -> tiktoken.Encoding:
+        raise ConnectionError("Failed to resolve host")
+
+    monkeypatch.setattr(tiktoken, "get_encoding", no_download)
+    counter, warning = load_counter(model)
+    assert isinstance(counter, TiktokenCounter) and counter.encoding is load_encoding(name)
     assert warning is None
 
 
-def test_load_counter_falls_back_to_o200k_for_unknown_names(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_load_counter_asks_tiktoken_for_other_encodings(monkeypatch: pytest.MonkeyPatch) -> None:
     asked: list[str] = []
-
-    def unknown(model: str) -> tiktoken.Encoding:
-        raise KeyError(model)
 
     def get_encoding(name: str) -> tiktoken.Encoding:
         asked.append(name)
         return byte_encoding()
 
-    monkeypatch.setattr(tiktoken, "encoding_for_model", unknown)
     monkeypatch.setattr(tiktoken, "get_encoding", get_encoding)
-    counter, warning = load_counter("my-azure-deployment")
+    counter, warning = load_counter("text-davinci-003")
     assert isinstance(counter, TiktokenCounter)
-    assert (asked, warning) == (["o200k_base"], None)
+    assert (asked, warning) == (["p50k_base"], None)
 
 
 @pytest.mark.parametrize(
     "error",
     [
         pytest.param(ConnectionError("Failed to resolve host"), id="download fails"),
-        pytest.param(ValueError("Unknown encoding o200k_base"), id="old tiktoken"),
+        pytest.param(ValueError("Unknown encoding p50k_base"), id="old tiktoken"),
         pytest.param(PermissionError("cache folder"), id="cache not writable"),
     ],
 )
-def test_load_counter_estimates_when_loading_fails(
+def test_load_counter_estimates_when_another_encoding_cannot_load(
     monkeypatch: pytest.MonkeyPatch, error: Exception
 ) -> None:
     def fail(name: str) -> tiktoken.Encoding:
         raise error
 
-    monkeypatch.setattr(tiktoken, "encoding_for_model", fail)
-    counter, warning = load_counter("gpt-4o-mini")
+    monkeypatch.setattr(tiktoken, "get_encoding", fail)
+    counter, warning = load_counter("text-davinci-003")
     assert isinstance(counter, EstimatingCounter)
     assert (
         warning is not None
-        and "'gpt-4o-mini'" in warning
+        and "'text-davinci-003'" in warning
+        and "p50k_base" in warning
         and type(error).__name__ in warning
     )

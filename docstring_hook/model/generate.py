@@ -28,7 +28,7 @@ from docstring_hook.model.prompt import repair_message
 from docstring_hook.model.reply import InvalidReply, parse_reply
 from docstring_hook.model.request import Prompt, request_for
 from docstring_hook.model.retry import RetryPolicy, RunWaits, with_retries
-from docstring_hook.model.tokens import TokenCounter
+from docstring_hook.model.tokens import TokenCounter, count_messages
 from docstring_hook.model.types import Completer, Completion, Message, RejectedRequest, TransientError
 from docstring_hook.model.validate import check
 
@@ -149,7 +149,7 @@ class Generator:
         if problems:
             # The repair repeats the conversation as sent: the shrunk one after a context error.
             repair = (*sent.messages, Message("assistant", completion.content), repair_message(problems))
-            completion = await self._ask(repair, sum(self._counter.count(m.content) for m in repair))
+            completion = await self._ask(repair, count_messages(repair, self._counter))
             draft, problems = self._read(completion, facts)
         if draft is None or problems:
             return self._ended(facts, Status.FAILED, Reason.INVALID_REPLY, "; ".join(problems))

@@ -1,7 +1,8 @@
 """Counting tokens as the model's tokenizer does, before anything is sent.
 
-`load_counter` asks tiktoken for the model's encoding and falls back to a
-conservative estimate (`EstimatingCounter`) when it cannot load one.
+`load_counter` gives the model's encoding: one the package ships (offline,
+SHA-256 checked), or another that tiktoken downloads, or, when that fails, a
+conservative estimate (`EstimatingCounter`).
 """
 
 from __future__ import annotations
@@ -10,13 +11,15 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
+from docstring_hook.model.billed import SCHEMA_OVERHEAD, schema_prompt_text
+from docstring_hook.model.prompt import RESPONSE_SCHEMA
 from docstring_hook.model.types import Message
 
 if TYPE_CHECKING:
     import tiktoken
 
-MESSAGE_OVERHEAD = 4
-"""Tokens each chat message costs besides its content (role and separators)."""
+MESSAGE_OVERHEAD = 3
+"""Tokens each chat message costs besides its role and content (the separators)."""
 
 REPLY_OVERHEAD = 3
 """Tokens every request costs besides its messages (the primed reply)."""
@@ -98,35 +101,43 @@ def load_counter(model: str) -> tuple[TokenCounter, str | None]:
     """The tokenizer of `model` and None, or an estimate and a warning to print.
 
     Names tiktoken does not know (Azure deployment names, other vendors'
-    models) get o200k_base. Loading may need a download; any failure is
-    reported as a warning, since exact counts only sharpen the budget.
+    models) get o200k_base. The encodings the package ships are used
+    offline, and a damaged shipped file raises `EncodingFileError`; any other
+    encoding is tiktoken's to download, and when that fails the estimate is
+    used, with a warning, since exact counts only sharpen the budget.
     """
-    try:
-        import tiktoken
+    import tiktoken
 
-        try:
-            encoding = tiktoken.encoding_for_model(model)
-        except KeyError:
-            encoding = tiktoken.get_encoding(FALLBACK_ENCODING)
-        return TiktokenCounter(encoding), None
+    from docstring_hook.model.encodings import is_shipped, load_encoding
+
+    try:
+        name = tiktoken.encoding_name_for_model(model)
+    except KeyError:
+        name = FALLBACK_ENCODING
+    if is_shipped(name):
+        return TiktokenCounter(load_encoding(name)), None
+    try:
+        return TiktokenCounter(tiktoken.get_encoding(name)), None
     except Exception as error:  # noqa: BLE001 - an optional accelerator, whatever breaks it
-        # tiktoken downloads its encodings on first use; offline, that fails.
+        # tiktoken downloads the encodings the package does not ship; offline, that fails.
         return EstimatingCounter(), (
-            f"could not load the tokenizer for {model!r} ({type(error).__name__}); "
+            f"could not load the tokenizer {name} for {model!r} ({type(error).__name__}); "
             "estimating token counts from text length instead"
         )
 
 
 def count_messages(messages: Sequence[Message], counter: TokenCounter) -> int:
-    """The prompt tokens of a request made of `messages`.
+    """The prompt tokens a chat request made of `messages` is billed for.
 
-    The response format schema, which some endpoints add to the prompt, is
-    not counted.
+    As OpenAI's cookbook counts chat messages ("How to count tokens with
+    tiktoken"): 3 tokens per message besides its role and content, 3 more
+    priming the reply. The structured-output schema is counted too (see
+    `billed.py` for how), even when the endpoint was negotiated down to JSON
+    mode or plain text, which send no schema: over-counting a little is
+    safe, under-counting would surprise the bill.
     """
-    return (
-        sum(counter.count(m.content) + MESSAGE_OVERHEAD for m in messages)
-        + REPLY_OVERHEAD
-    )
+    chat = sum(MESSAGE_OVERHEAD + counter.count(m.role) + counter.count(m.content) for m in messages)
+    return chat + REPLY_OVERHEAD + counter.count(schema_prompt_text(RESPONSE_SCHEMA)) + SCHEMA_OVERHEAD
 
 
 def counted_by(counter: TokenCounter) -> str:
