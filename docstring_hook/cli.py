@@ -154,7 +154,7 @@ def _show_prompt(paths: Sequence[str], settings: Settings, pattern: str) -> int:
         target = shown.target
         where = f"{target.path}:{target.line}: {target.qualname}"
         if shown.prompt is None:
-            why = "never-send" if shown.withheld else "over-budget"
+            why = shown.held.reason.value if shown.held is not None else "over-budget"
             print(f"{where}: skipped ({why})", file=sys.stderr)
             continue
         elided = ", elided" if shown.prompt.elided else ""

@@ -169,6 +169,10 @@ class Reason(str, enum.Enum):
     WRITE_FAILED = "write-failed"
     INTERRUPTED = "interrupted"
     NEVER_SEND = "never-send"
+    TOO_LARGE = "file-too-large"
+    LINKED = "linked-file"
+    READ_ONLY = "read-only"
+    CHANGED = "changed-during-run"
 
 
 @dataclass(frozen=True)

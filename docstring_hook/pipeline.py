@@ -10,26 +10,21 @@ from them once. Never prints: the result is data for `cli` and `report`.
 from __future__ import annotations
 
 import asyncio
-import difflib
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from docstring_hook import writeback
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import (
-    DocstringDraft,
     FileChange,
     Outcome,
     Reason,
-    RenderOptions,
     RunResult,
     Status,
 )
 from docstring_hook.model.generate import Generator
-from docstring_hook.prepare import PreparedFile, prepare_file, withheld
-from docstring_hook.repo.files import write_atomic
+from docstring_hook.prepare import prepare_file, withheld
 from docstring_hook.scan import Scan, ScannedFile
-from docstring_hook.source.document import Documented, Refusal
 from docstring_hook.workers import Rewriter
 
 
@@ -106,59 +101,13 @@ async def _document_file(
 ) -> FileResult:
     prepared = prepare_file(scanned)
     if prepared.withheld:
-        return FileResult([withheld(t) for t in scanned.targets])
+        return FileResult(withheld(scanned))
     redactions = {(t.path, t.line): prepared.redactions_of(t) for t in scanned.targets}
     generated = await asyncio.gather(*(generator.generate(prepared.facts[t.line]) for t in scanned.targets))
     drafts = {g.outcome.target.line: g.draft for g in generated if g.draft is not None}
     outcomes = {g.outcome.target.line: g.outcome for g in generated}
     change = None
     if drafts:
-        options = RenderOptions(
-            settings.style,
-            line_length=settings.line_length,
-            include_types=settings.include_types,
-            encoding=scanned.source.encoding,
-        )
-        documented = await rewriter.document(scanned.source.text, prepared.facts, drafts, options)
-        changed, change = _apply(prepared, drafts, documented, write)
+        changed, change = await writeback.put(prepared, drafts, settings, rewriter, write)
         outcomes.update(changed)
     return FileResult([outcomes[t.line] for t in scanned.targets], change, redactions)
-
-
-def _apply(
-    prepared: PreparedFile, drafts: Mapping[int, DocstringDraft], documented: Documented | Refusal, write: bool
-) -> tuple[dict[int, Outcome], FileChange | None]:
-    """Write (or diff) the verified text: the outcomes that change because of it, and the change."""
-    source = prepared.scanned.source
-    targets = {t.line: t for t in prepared.scanned.targets}
-    if isinstance(documented, Refusal):
-        if documented.kind == "verification":
-            reason = Reason.VERIFICATION
-            detail = (
-                f"bug: the rewrite of {source.path} failed verification ({documented.message}); "
-                "the file was left alone, please report it"
-            )
-        else:
-            reason, detail = Reason.REFUSED, f"LibCST cannot parse the file: {documented.message}"
-        return {line: Outcome(targets[line], Status.FAILED, reason, detail) for line in drafts}, None
-    changed = {
-        line: Outcome(targets[line], Status.SKIPPED, Reason.REFUSED, why) for line, why in documented.refused.items()
-    }
-    if not documented.inserted:
-        return changed, None
-    if not write:
-        return changed, FileChange(
-            source.path, len(documented.inserted), _diff(source.path, source.text, documented.text)
-        )
-    try:
-        write_atomic(source.path, source.encode(documented.text))
-    except OSError as error:
-        detail = f"cannot write {source.path}: {error.strerror or error}"
-        return {line: Outcome(targets[line], Status.FAILED, Reason.WRITE_FAILED, detail) for line in drafts}, None
-    return changed, FileChange(source.path, len(documented.inserted))
-
-
-def _diff(path: str, old: str, new: str) -> str:
-    return "".join(
-        difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{path}", f"b/{path}")
-    )

@@ -3,7 +3,8 @@
 The generating run, `--dry-run` and `--show-prompt` all prepare files here
 and fit each target's request with `model.request.request_for`, so the
 forecast and the printed prompts are what a real run sends. Whether a file
-may be sent at all (never-send) was decided when it was scanned.
+may be sent at all (never-send, too large, links, read-only) was decided
+when it was scanned.
 """
 
 from __future__ import annotations
@@ -11,18 +12,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from docstring_hook.datatypes import FunctionFacts, Outcome, Reason, Status, Target
+from docstring_hook.datatypes import FunctionFacts, Outcome, Status, Target
 from docstring_hook.scan import ScannedFile
 from docstring_hook.source.facts import describe_file
-
-NEVER_SEND_DETAIL = "the path matches never-send: write this docstring by hand"
 
 
 @dataclass(frozen=True)
 class PreparedFile:
     """A scanned file's targets with their facts (secrets masked) and the values masked in each.
 
-    A withheld (never-send) file has no facts: nothing of it is described.
+    A held-back file (never-send, too large, not safely writable) has no
+    facts: nothing of it is described.
     """
 
     scanned: ScannedFile
@@ -47,6 +47,8 @@ def prepare_file(scanned: ScannedFile) -> PreparedFile:
     return PreparedFile(scanned, described.facts, described.redactions)
 
 
-def withheld(target: Target) -> Outcome:
-    """The outcome of a target in a never-send file."""
-    return Outcome(target, Status.SKIPPED, Reason.NEVER_SEND, NEVER_SEND_DETAIL)
+def withheld(scanned: ScannedFile) -> list[Outcome]:
+    """The outcomes of the targets of a file held back (never-send, too large, links, read-only)."""
+    held = scanned.held
+    assert held is not None
+    return [Outcome(t, Status.SKIPPED, held.reason, held.detail) for t in scanned.targets]

@@ -157,7 +157,7 @@ def forecast_lines(plan: Forecast) -> list[str]:
 
 def forecast_summary(plan: Forecast, settings: Settings, counted_by: str) -> str:
     """`--dry-run`: what a real run would send and what it may cost."""
-    never = f", {plan.withheld} never-send" if plan.withheld else ""
+    never = "".join(f", {count} {reason}" for reason, count in sorted(plan.held.items()))
     text = (
         f"{len(plan.estimates) + plan.withheld} targets: {plan.cached} cached, {plan.over_budget} over budget{never}, "
         f"{plan.to_request} to request; {plan.prompt_tokens} prompt tokens ({counted_by}) "

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import fnmatch
 import sys
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -30,7 +31,8 @@ from docstring_hook.model.request import Prompt, request_for
 from docstring_hook.model.tokens import TokenCounter, counted_by, load_counter
 from docstring_hook.prepare import prepare_file
 from docstring_hook.repo.git import ChangedLines
-from docstring_hook.scan import Scan, scan_files
+from docstring_hook.repo.lock import project_lock
+from docstring_hook.scan import Held, Scan, held_for_writing, scan_files
 from docstring_hook.workers import Rewriter
 
 Warn = Callable[[str], None]
@@ -56,14 +58,14 @@ class Planned:
 class ShownPrompt:
     """`--show-prompt`: one matching target and the request a run would send for it.
 
-    `prompt` is None when the target would not be sent: `withheld` (never-send)
-    or over the prompt budget.
+    `prompt` is None when the target would not be sent: `held` back (never-send,
+    too large, not safely writable) or over the prompt budget.
     """
 
     target: Target
     prompt: Prompt | None
     redactions: int = 0
-    withheld: bool = False
+    held: Held | None = None
 
 
 def open_cache(settings: Settings, environ: Mapping[str, str]) -> DraftCache:
@@ -83,14 +85,14 @@ def dry_run(found: Scan, settings: Settings, environ: Mapping[str, str], warn: W
     """Every target's request as a real run would build it, and whether it is cached; nothing is sent."""
     counter = token_counter(settings, warn)
     facts: list[FunctionFacts] = []
-    withheld = 0
+    held: Counter[str] = Counter()
     for scanned in found.files:
-        prepared = prepare_file(scanned)
-        if prepared.withheld:
-            withheld += len(scanned.targets)
+        if scanned.held is not None:
+            held[scanned.held.reason.value] += len(scanned.targets)
             continue
+        prepared = prepare_file(scanned)
         facts.extend(prepared.facts[t.line] for t in scanned.targets)
-    plan = forecast(facts, settings, counter, open_cache(settings, environ), withheld=withheld)
+    plan = forecast(facts, settings, counter, open_cache(settings, environ), held=held)
     return Planned(plan, counted_by(counter))
 
 
@@ -105,10 +107,11 @@ def show_prompts(
         targets = [t for t in scanned.targets if fnmatch.fnmatchcase(t.qualname, pattern)]
         if not targets:
             continue
+        scanned = held_for_writing(scanned, settings)
         prepared = prepare_file(scanned)
         for target in targets:
-            if prepared.withheld:
-                yield ShownPrompt(target, None, withheld=True)
+            if scanned.held is not None:
+                yield ShownPrompt(target, None, held=scanned.held)
                 continue
             prompt = request_for(prepared.facts[target.line], settings, counter)
             yield ShownPrompt(target, prompt, prepared.redactions_of(target))
@@ -134,8 +137,13 @@ async def generate(
     generator = Generator(client, open_cache(settings, environ), counter, pacer, budget, settings)
     rewriter = Rewriter(len(found.files), settings.workers)
     abandon = asyncio.Event()
+    lock = (
+        contextlib.nullcontext()
+        if settings.diff
+        else project_lock(settings.root, cache_folder(settings.cache_dir, environ))
+    )
     try:
-        with CtrlC(generator.interrupt, abandon) as ctrl_c:
+        with lock, CtrlC(generator.interrupt, abandon) as ctrl_c:
             async with _progress(found, settings, generator, pacer, environ):
                 result = await pipeline.run(
                     found, settings, generator, write=not settings.diff, abandon=abandon, rewriter=rewriter

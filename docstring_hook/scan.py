@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import gc
 import platform
 from collections.abc import Collection, Iterator, Sequence
@@ -10,9 +11,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from docstring_hook.config import Settings
-from docstring_hook.datatypes import FileProblem, Target
+from docstring_hook.datatypes import FileProblem, Reason, Target
 from docstring_hook.lines import split_lines
-from docstring_hook.repo.files import SourceFile, UnreadableFile, discover, read_source
+from docstring_hook.repo.files import SourceFile, UnreadableFile, discover, read_source, write_refusal
 from docstring_hook.source.find import find_targets, never_send, skips_whole_file
 
 if TYPE_CHECKING:
@@ -23,15 +24,31 @@ _PYTHON = platform.python_version()
 
 
 @dataclass(frozen=True)
+class Held:
+    """Why nothing of a file is sent: its targets are reported skipped with this reason."""
+
+    reason: Reason
+    detail: str
+
+
+NEVER_SEND = Held(Reason.NEVER_SEND, "the path matches never-send: write this docstring by hand")
+
+
+@dataclass(frozen=True)
 class ScannedFile:
-    """A parsed file and the targets found in it."""
+    """A parsed file and the targets found in it; `held` when none of them may be sent."""
 
     source: SourceFile
     tree: ast.Module
     lines: list[str]
     targets: list[Target]
     selected: int
-    withheld: bool = False  # the path matches never-send: nothing of it is ever sent
+    held: Held | None = None
+
+    @property
+    def withheld(self) -> bool:
+        """Whether the file's targets are held back (never sent)."""
+        return self.held is not None
 
 
 def scan_file(
@@ -52,7 +69,8 @@ def scan_file(
         return FileProblem(path, f"does not parse with Python {_PYTHON}: {error}")
     lines = split_lines(source.text)
     findings = find_targets(tree, lines, path, settings, changed_lines)
-    return ScannedFile(source, tree, lines, findings.targets, findings.selected, never_send(path, settings))
+    held = NEVER_SEND if never_send(path, settings) else None
+    return ScannedFile(source, tree, lines, findings.targets, findings.selected, held)
 
 
 @dataclass
@@ -77,6 +95,25 @@ def scan_files(
         yield scan_file(path, settings, None if changes is None else changes.of(path))
 
 
+def held_for_writing(scanned: ScannedFile, settings: Settings) -> ScannedFile:
+    """The file, held back when a generating run must not send it: too large, or not safely writable.
+
+    Decided before any request, so nothing is paid for a file that could not take its docstrings.
+    """
+    if scanned.held is not None:
+        return scanned
+    size = len(scanned.source.raw)
+    if size > settings.max_file_bytes:
+        detail = f"{size} bytes, over max-file-bytes ({settings.max_file_bytes})"
+        return dataclasses.replace(scanned, held=Held(Reason.TOO_LARGE, detail))
+    refusal = None if settings.diff else write_refusal(scanned.source.path, settings.root)
+    if refusal is None:
+        return scanned
+    kind, detail = refusal
+    reason = Reason.READ_ONLY if kind == "read-only" else Reason.LINKED
+    return dataclasses.replace(scanned, held=Held(reason, detail))
+
+
 def collect(paths: Sequence[str], settings: Settings, changes: ChangedLines | None = None) -> Scan:
     """The files with targets (their trees kept for the run), the problems, the parsed paths.
 
@@ -95,7 +132,7 @@ def collect(paths: Sequence[str], settings: Settings, changes: ChangedLines | No
             elif scanned is not None:
                 found.parsed_paths.append(scanned.source.path)
                 if scanned.targets:
-                    found.files.append(scanned)
+                    found.files.append(held_for_writing(scanned, settings))
     finally:
         if was_enabled:
             gc.enable()

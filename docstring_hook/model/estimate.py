@@ -7,8 +7,8 @@ would start from.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import FunctionFacts, Target
@@ -39,7 +39,12 @@ class Forecast:
 
     estimates: tuple[Estimate, ...]
     max_output_tokens: int
-    withheld: int = 0  # targets in never-send files: never estimated, never sent
+    held: Mapping[str, int] = field(default_factory=dict)  # targets never sent, by reason (never-send, ...)
+
+    @property
+    def withheld(self) -> int:
+        """Targets in held-back files: never estimated, never sent."""
+        return sum(self.held.values())
 
     @property
     def to_request(self) -> int:
@@ -89,8 +94,8 @@ def forecast(
     counter: TokenCounter,
     cache: DraftCache,
     *,
-    withheld: int = 0,
+    held: Mapping[str, int] | None = None,
 ) -> Forecast:
-    """Estimates for every target of a run; `withheld` counts those never to be sent."""
+    """Estimates for every target of a run; `held` counts those never to be sent, by reason."""
     estimates = tuple(estimate(f, settings, counter, cache) for f in all_facts)
-    return Forecast(estimates, settings.max_output_tokens, withheld)
+    return Forecast(estimates, settings.max_output_tokens, dict(held or {}))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import io
 import os
+import stat
 import tempfile
 import tokenize
 from collections.abc import Iterable, Sequence
@@ -20,6 +21,10 @@ class UnreadableFile(Exception):
     """A file that cannot be decoded; the run reports it and goes on."""
 
 
+class ChangedOnDisk(Exception):
+    """The file no longer holds the bytes that were read: someone edited it during the run."""
+
+
 @dataclass(frozen=True)
 class SourceFile:
     """A file's text and everything needed to write it back the same way.
@@ -32,6 +37,7 @@ class SourceFile:
     raw: bytes
     text: str
     encoding: str
+    identity: tuple[int, int, int] | None = None  # (device, inode, mode) when read
 
     def encode(self, text: str) -> bytes:
         """The bytes of `text` in this file's encoding (and BOM)."""
@@ -41,6 +47,7 @@ class SourceFile:
 def read_source(path: str) -> SourceFile:
     """Read and decode a Python file, refusing what would not round-trip."""
     raw = Path(path).read_bytes()
+    status = os.stat(path)
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
         text = raw.decode(encoding)
@@ -48,12 +55,22 @@ def read_source(path: str) -> SourceFile:
         raise UnreadableFile(f"cannot decode: {error}") from None
     if text.encode(encoding) != raw:
         raise UnreadableFile(f"{encoding} does not round-trip its bytes")
-    return SourceFile(path, raw, text, encoding)
+    return SourceFile(path, raw, text, encoding, _identity(status))
 
 
-def write_atomic(path: str, data: bytes) -> None:
-    """Replace a file's content at once, keeping its mode; never half-written."""
-    target = Path(path)
+def _identity(status: os.stat_result) -> tuple[int, int, int]:
+    return status.st_dev, status.st_ino, status.st_mode
+
+
+def write_atomic(path: str, data: bytes, expected: SourceFile | None = None) -> None:
+    """Replace a file's content at once, keeping its mode; never half-written.
+
+    A symbolic link is written through, to its target. With `expected`, the
+    file is replaced only if it still is what was read (same bytes, inode
+    and mode) just before the rename; otherwise `ChangedOnDisk` is raised and
+    the file is left as the user made it.
+    """
+    target = Path(os.path.realpath(path))
     mode = target.stat().st_mode & 0o7777
     descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
@@ -62,10 +79,46 @@ def write_atomic(path: str, data: bytes) -> None:
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, mode)
+        if expected is not None and not _unchanged(target, expected):
+            raise ChangedOnDisk(path)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _unchanged(target: Path, expected: SourceFile) -> bool:
+    try:
+        identity = _identity(target.stat())
+        raw = target.read_bytes()
+    except OSError:
+        return False
+    return raw == expected.raw and (expected.identity is None or identity == expected.identity)
+
+
+def write_refusal(path: str, root: str) -> tuple[str, str] | None:
+    """Why writing `path` would do harm, as (kind, detail), or None when it is safe.
+
+    Kinds: "linked" (a symbolic link leading out of `root`, or a file with
+    several hard links, which a rename would split) and "read-only".
+    """
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None  # reading it failed already, or will
+    if os.path.islink(path):
+        real, top = os.path.realpath(path), os.path.realpath(root)
+        if os.path.commonpath([real, top]) != top:
+            return "linked", f"a symbolic link to {real}, outside the project: document that file itself"
+    if status.st_nlink > 1:
+        return "linked", (
+            f"the file has {status.st_nlink} hard links and replacing it would split them: "
+            "use --diff and apply the patch"
+        )
+    # os.access answers for the user; the mode bits also for root, whom access never refuses.
+    if not os.access(path, os.W_OK) or not status.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        return "read-only", "the file is read-only"
+    return None
 
 
 def is_excluded(path: str, root: str, globs: Iterable[str]) -> bool:
@@ -108,7 +161,20 @@ def discover(paths: Sequence[str], root: str, exclude_globs: Sequence[str]) -> l
         else:
             found.append(path)
     unique = dict.fromkeys(os.path.normpath(p) for p in found)
-    return [p for p in unique if not is_excluded(p, root, exclude_globs)]
+    kept = [p for p in unique if not is_excluded(p, root, exclude_globs)]
+    return _one_name_per_file(kept)
+
+
+def _one_name_per_file(paths: list[str]) -> list[str]:
+    """A file reached under two names (a link and its target) is documented once, under the first."""
+    seen: set[str] = set()
+    unique = []
+    for path in paths:
+        real = os.path.realpath(path)
+        if real not in seen:
+            seen.add(real)
+            unique.append(path)
+    return unique
 
 
 def _files_below(folder: str) -> list[str]:
