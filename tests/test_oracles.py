@@ -160,6 +160,7 @@ def _differences(where: str, ours: list[bool | None], flags: list[int]) -> Itera
         yield f"{where}: is_generator {sorted(map(str, ours))}, compiler {expected}"
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::SyntaxWarning")  # the library's own escapes
 def test_walk_and_generators_agree_with_the_compiler(files: list[Path]) -> None:
     counts, differences = compare(files)
     print(dict(counts), f"differences: {len(differences)}")
