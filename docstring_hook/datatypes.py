@@ -84,6 +84,8 @@ class FunctionFacts:
     class_name: str | None = None
     class_summary: str | None = None
     module_summary: str | None = None
+    # What the own `return` statements give, in `source.returns`' vocabulary ("list", "self", "name: x", ...).
+    return_kinds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,21 @@ def test_nothing_selected_is_byte_identical(source: str) -> None:
             'def f():\n    pass\ndef g():\n    """Doc 3.\n\n    More.\n    """\n    pass\n',
             id="only the selected definition",
         ),
+        pytest.param(
+            "try:\n    from x import f\nexcept ImportError:\n    def f():\n        pass\n",
+            {4},
+            'try:\n    from x import f\nexcept ImportError:\n    def f():\n        """Doc 4.\n\n        More.\n        """\n        pass\n',
+            id="under except ImportError",
+        ),
+        pytest.param(
+            "match x:\n    case 1:\n        def f(): pass\n    case _:\n        class C:\n            pass\n",
+            {3, 5},
+            "match x:\n    case 1:\n        def f():\n"
+            '            """Doc 3.\n\n            More.\n            """\n            pass\n'
+            "    case _:\n        class C:\n"
+            '            """Doc 5.\n\n            More.\n            """\n\n            pass\n',
+            id="under match cases",
+        ),
     ],
 )
 def test_insertions(source: str, lines: set[int], expected: str) -> None:

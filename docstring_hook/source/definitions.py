@@ -43,12 +43,16 @@ def walk_definitions(tree: ast.Module) -> Iterator[tuple[Definition, Scope]]:
     return visit(tree, (), "")
 
 
+# What can hold a statement: `except` handlers and `match` cases are not statements themselves.
+_HOLDS_STATEMENTS = (ast.stmt, ast.excepthandler, ast.match_case)
+
+
 def _child_definitions(node: ast.AST) -> Iterator[Definition]:
-    """Definitions directly in `node`'s body, including inside if/try/with/loops."""
+    """Definitions directly in `node`'s body, including inside if/try/except/match/with/loops."""
     for child in ast.iter_child_nodes(node):
         if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             yield child
-        elif isinstance(child, ast.stmt):
+        elif isinstance(child, _HOLDS_STATEMENTS):
             yield from _child_definitions(child)
 
 

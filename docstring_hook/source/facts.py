@@ -9,14 +9,27 @@ from __future__ import annotations
 
 import ast
 import textwrap
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from docstring_hook.datatypes import FunctionFacts, Param, ParamKind, Target, TargetKind
 from docstring_hook.redact import redact_facts
+from docstring_hook.source.body import own_nodes, raised
 from docstring_hook.source.definitions import Definition, Scope, walk_definitions
+from docstring_hook.source.returns import return_kinds
 
-_BRANCHES = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.ExceptHandler, ast.IfExp, ast.With, ast.AsyncWith, ast.Assert, ast.comprehension, ast.match_case)
+_BRANCHES = (
+    ast.If,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.ExceptHandler,
+    ast.IfExp,
+    ast.With,
+    ast.AsyncWith,
+    ast.Assert,
+    ast.comprehension,
+    ast.match_case,
+)
 
 
 @dataclass(frozen=True)
@@ -41,7 +54,9 @@ def describe_file(tree: ast.Module, lines: list[str], targets: list[Target]) -> 
     return described
 
 
-def describe(definition: Definition, scope: Scope, target: Target, lines: list[str], module_summary: str | None) -> FunctionFacts:
+def describe(
+    definition: Definition, scope: Scope, target: Target, lines: list[str], module_summary: str | None
+) -> FunctionFacts:
     """The facts of one definition, as written: secrets not masked."""
     enclosing = scope.parents[-1] if scope.in_class else None
     common = {
@@ -56,15 +71,21 @@ def describe(definition: Definition, scope: Scope, target: Target, lines: list[s
         init = _init_of(definition)
         params = _params(init, drop_first=True) if init else ()
         return FunctionFacts(params=params, raises=(), **common)  # type: ignore[arg-type]
-    own = list(_own_nodes(definition))
+    own = list(own_nodes(definition))
+    is_method = target.kind is TargetKind.METHOD and not _is_static(definition)
     return FunctionFacts(
-        params=_params(definition, drop_first=target.kind is TargetKind.METHOD and not _is_static(definition)),
+        params=_params(definition, drop_first=is_method),
         returns=ast.unparse(definition.returns) if definition.returns else None,
         returns_value=any(isinstance(n, ast.Return) and n.value is not None and not _is_none(n.value) for n in own),
         is_async=isinstance(definition, ast.AsyncFunctionDef),
         is_generator=any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own),
-        raises=_raised(own),
-        complexity=1 + sum(isinstance(n, _BRANCHES) for n in own) + sum(len(n.values) - 1 for n in own if isinstance(n, ast.BoolOp)),
+        raises=raised(definition),
+        complexity=1
+        + sum(isinstance(n, _BRANCHES) for n in own)
+        + sum(len(n.values) - 1 for n in own if isinstance(n, ast.BoolOp)),
+        return_kinds=return_kinds(
+            definition, enclosing.name if enclosing else None, _first_param(definition) if is_method else None
+        ),
         **common,  # type: ignore[arg-type]
     )
 
@@ -93,6 +114,11 @@ def _is_static(definition: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in definition.decorator_list)
 
 
+def _first_param(definition: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+    positional = [*definition.args.posonlyargs, *definition.args.args]
+    return positional[0].arg if positional else None
+
+
 def _is_none(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
 
@@ -119,24 +145,3 @@ def _params(definition: ast.FunctionDef | ast.AsyncFunctionDef, *, drop_first: b
 def _param(argument: ast.arg, kind: ParamKind, default: ast.expr | None) -> Param:
     annotation = ast.unparse(argument.annotation) if argument.annotation else None
     return Param(argument.arg, kind, annotation, ast.unparse(default) if default else None)
-
-
-def _own_nodes(definition: Definition) -> Iterator[ast.AST]:
-    """The nodes of a body, not descending into nested functions or classes."""
-    stack: list[ast.AST] = list(definition.body)
-    while stack:
-        node = stack.pop()
-        yield node
-        for child in ast.iter_child_nodes(node):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                stack.append(child)
-
-
-def _raised(own: list[ast.AST]) -> tuple[str, ...]:
-    names: dict[str, None] = {}
-    for node in own:
-        if isinstance(node, ast.Raise) and node.exc is not None:
-            exception = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
-            if isinstance(exception, (ast.Name, ast.Attribute)):
-                names[ast.unparse(exception)] = None
-    return tuple(names)

@@ -25,6 +25,7 @@ SKIP_FILE_PRAGMA = "docstring-hook: skip-file"
 # Split so that this file does not carry the marker it looks for.
 GENERATED_MARKER = "@" + "generated"
 
+
 def is_test_file(path: str) -> bool:
     """Files pytest collects, and conftest.py."""
     name = PurePath(path).name
@@ -115,7 +116,9 @@ def _module_of(tree: ast.Module) -> _Module:
             aliases.update({a.asname or a.name: f"{node.module}.{a.name}" for a in node.names})
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            doc_assigned.update(_dotted(t.value) for t in targets if isinstance(t, ast.Attribute) and t.attr == "__doc__")
+            doc_assigned.update(
+                _dotted(t.value) for t in targets if isinstance(t, ast.Attribute) and t.attr == "__doc__"
+            )
     imports_ply = any(name == "ply" or name.startswith("ply.") for name in imported)
     return _Module(imports_ply, aliases, frozenset(doc_assigned))
 
@@ -221,9 +224,7 @@ def _class_selected(name: str, scope: Scope, settings: Settings) -> bool:
     return _name_selected(name, settings)
 
 
-def _function_selected(
-    definition: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope, settings: Settings
-) -> bool:
+def _function_selected(definition: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope, settings: Settings) -> bool:
     name = definition.name
     decorators = {_decorator_name(d) for d in definition.decorator_list}
     if settings.ignore_nested_functions and scope.in_function:

@@ -146,6 +146,15 @@ class _Inserter(cst.CSTTransformer):
         self._indents.pop()
         return updated_node
 
+    def visit_Match(self, node: cst.Match) -> None:
+        """Enter a `match`: its cases stand one indent deeper, outside any IndentedBlock."""
+        self._indents.append(self._default_indent if node.indent is None else node.indent)
+
+    def leave_Match(self, original_node: cst.Match, updated_node: cst.Match) -> cst.Match:
+        """Leave a `match`, unchanged."""
+        self._indents.pop()
+        return updated_node
+
     def leave_FunctionDef(self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef) -> cst.FunctionDef:
         """Give a target function its docstring."""
         return self._insert(original_node, updated_node, is_class=False)
