@@ -177,6 +177,10 @@ class Reason(str, enum.Enum):
     CHANGED = "changed-during-run"
 
 
+NOT_STARTED = "not started: the run was interrupted before its request"
+"""The detail of a target the run never sent because it was interrupted."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     """The fate of one target."""

@@ -16,11 +16,13 @@ from typing import Any
 from docstring_hook import writeback
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import (
+    NOT_STARTED,
     FileChange,
     Outcome,
     Reason,
     RunResult,
     Status,
+    Target,
 )
 from docstring_hook.model.generate import Generator
 from docstring_hook.prepare import prepare_file, withheld
@@ -67,7 +69,7 @@ async def run(
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         _quieten(work)
-    files = [_finished(task, scanned) for task, scanned in zip(tasks, found.files)]
+    files = [_finished(task, scanned, generator) for task, scanned in zip(tasks, found.files)]
     return _gathered(found, files, generator)
 
 
@@ -77,13 +79,20 @@ def _quieten(work: asyncio.Future[list[FileResult]]) -> None:
         work.exception()
 
 
-def _finished(task: asyncio.Future[FileResult], scanned: ScannedFile) -> FileResult:
-    """The file's result, or its targets reported abandoned when its work was cut short."""
+def _finished(task: asyncio.Future[FileResult], scanned: ScannedFile, generator: Generator) -> FileResult:
+    """The file's result, or, when its work was cut short, what became of each of its targets."""
     if task.done() and not task.cancelled() and task.exception() is None:
         return task.result()
-    return FileResult(
-        [Outcome(t, Status.SKIPPED, Reason.INTERRUPTED, "abandoned while in flight") for t in scanned.targets]
-    )
+    return FileResult([_cut_short(t, generator) for t in scanned.targets])
+
+
+def _cut_short(target: Target, generator: Generator) -> Outcome:
+    if target in generator.in_flight:
+        return Outcome(target, Status.SKIPPED, Reason.INTERRUPTED, "abandoned while in flight")
+    if target in generator.answered:
+        detail = "answered, but its file was not written before the run stopped: the next run writes it from the cache"
+        return Outcome(target, Status.SKIPPED, Reason.INTERRUPTED, detail)
+    return Outcome(target, Status.SKIPPED, Reason.INTERRUPTED, NOT_STARTED)
 
 
 def _gathered(found: Scan, files: list[FileResult], generator: Generator) -> RunResult:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from docstring_hook.config import Settings
-from docstring_hook.datatypes import Outcome, Status, Usage
+from docstring_hook.datatypes import NOT_STARTED, Outcome, Status, Usage
 
 if TYPE_CHECKING:
     from docstring_hook.model.estimate import Forecast
@@ -26,9 +26,16 @@ _MARKDOWN_COLUMNS = (
 
 
 def outcome_lines(outcomes: Iterable[Outcome], *, every: bool = False) -> list[str]:
-    """One line per target that did not plainly get its docstring; with `every`, one per target."""
+    """One line per target that did not plainly get its docstring; with `every`, one per target.
+
+    Targets an interrupted run never started are counted in one line (listed with `every`).
+    """
     lines = []
+    not_started = 0
     for outcome in outcomes:
+        if outcome.detail == NOT_STARTED and not every:
+            not_started += 1
+            continue
         target = outcome.target
         where = f"{target.path}:{target.line}: {target.qualname}: {outcome.status.value}"
         if outcome.status in (Status.DOCUMENTED, Status.CACHED):
@@ -38,6 +45,9 @@ def outcome_lines(outcomes: Iterable[Outcome], *, every: bool = False) -> list[s
         why = outcome.reason.value if outcome.reason else ""
         detail = f": {outcome.detail}" if outcome.detail else ""
         lines.append(f"{where} ({why}{detail})")
+    if not_started:
+        noun = "target" if not_started == 1 else "targets"
+        lines.append(f"{not_started} {noun} not started (interrupted): run the same command again to continue")
     return lines
 
 

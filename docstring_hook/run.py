@@ -134,7 +134,8 @@ async def generate(
         price_per_million_output=settings.price_per_million_output,
     )
     counter = token_counter(settings, warn)
-    generator = Generator(client, open_cache(settings, environ), counter, pacer, budget, settings)
+    cache = open_cache(settings, environ)
+    generator = Generator(client, cache, counter, pacer, budget, settings, endpoint=endpoint.url)
     rewriter = Rewriter(len(found.files), settings.workers)
     abandon = asyncio.Event()
     lock = (

@@ -329,3 +329,22 @@ def test_a_repair_after_a_context_error_repeats_the_shrunk_prompt(fake: FakeAzur
     assert (code, fake.count("tally"), fates(report)["tally"]) == (EXIT_CHANGED, 3, ("documented", None))
     repair = [r for r in fake.requests if r.target == "tally"][2]
     assert "total += 150" not in json.dumps(repair.body)
+
+
+def test_an_endpoint_where_nothing_listens_stops_the_run_with_one_line(
+    legacy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
+    monkeypatch.setenv("AZURE_OPENAI_DEPLOYMENT", "gpt-4o-mini")
+    before = legacy.read_text()
+    assert main([str(legacy)]) == EXIT_ERROR
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"docstring-hook: error: cannot connect to http://127.0.0.1:{port}: 5 connection attempts failed "
+                   "and none succeeded; check AZURE_OPENAI_ENDPOINT / OPENAI_BASE_URL and the network"]
+    assert legacy.read_text() == before

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import (
+    NOT_STARTED,
     DocstringDraft,
     FunctionFacts,
     Outcome,
     Reason,
     Status,
+    Target,
 )
 from docstring_hook.errors import FatalAPIError
 from docstring_hook.model.budget import RunBudget
@@ -31,6 +33,9 @@ from docstring_hook.model.retry import RetryPolicy, RunWaits, with_retries
 from docstring_hook.model.tokens import TokenCounter, count_messages
 from docstring_hook.model.types import Completer, Completion, Message, RejectedRequest, TransientError
 from docstring_hook.model.validate import check
+
+UNREACHABLE_AFTER = 5
+"""Connection failures, with no request of the run answered yet, that stop the run."""
 
 
 class Interrupted(Exception):
@@ -57,8 +62,10 @@ class Generator:
         budget: RunBudget,
         settings: Settings,
         policy: RetryPolicy | None = None,
+        endpoint: str = "the endpoint",
     ) -> None:
         self._completer = completer
+        self._endpoint = endpoint
         self._cache = cache
         self._counter = counter
         self._pacer = pacer
@@ -68,7 +75,11 @@ class Generator:
         self.waits = RunWaits()
         self.usage = budget.spent
         self.settled: Counter[Status] = Counter()
+        self.in_flight: set[Target] = set()  # targets whose request is out now
+        self.answered: set[Target] = set()  # targets that got their draft, from the endpoint or the cache
         self._stopped: FatalAPIError | None = None
+        self._unreachable = 0  # connection failures while no request of the run has been answered
+        self._answered = False
         self._interrupted = asyncio.Event()
         self._seats = asyncio.Semaphore(2 * settings.concurrency)
 
@@ -89,6 +100,8 @@ class Generator:
         async with self._seats:
             generated = await self._generate_target(facts)
         self.settled[generated.outcome.status] += 1
+        if generated.draft is not None:
+            self.answered.add(facts.target)
         return generated
 
     async def _generate_target(self, facts: FunctionFacts) -> Generated:
@@ -101,7 +114,7 @@ class Generator:
         if cached is not None:
             return Generated(Outcome(facts.target, Status.CACHED), cached)
         if self.interrupted:
-            return self._ended(facts, Status.SKIPPED, Reason.INTERRUPTED, "the run was interrupted before its request")
+            return self._ended(facts, Status.SKIPPED, Reason.INTERRUPTED, NOT_STARTED)
         reservation = (prompt.tokens, self._settings.max_output_tokens)
         refusal = self._budget.admit(*reservation)
         if refusal is not None:
@@ -118,7 +131,7 @@ class Generator:
                 f"{error} after {error.attempts} attempt{'s' if error.attempts > 1 else ''}",
             )
         except Interrupted:
-            return self._ended(facts, Status.SKIPPED, Reason.INTERRUPTED, "the run was interrupted before its request")
+            return self._ended(facts, Status.SKIPPED, Reason.INTERRUPTED, NOT_STARTED)
         except FatalAPIError as error:
             # No other request can succeed either: the ones waiting for a slot must not be sent.
             self._stopped = self._stopped or error
@@ -133,7 +146,7 @@ class Generator:
     async def _generate(self, prompt: Prompt, facts: FunctionFacts) -> Generated:
         sent = prompt
         try:
-            completion = await self._ask(prompt.messages, prompt.tokens)
+            completion = await self._ask(prompt.messages, prompt.tokens, facts.target)
         except RejectedRequest as error:
             if not error.context_length:
                 raise
@@ -144,12 +157,12 @@ class Generator:
             if smaller is None:
                 return self._ended(facts, Status.SKIPPED, Reason.OVER_BUDGET, "the prompt exceeds the model's context")
             sent = smaller
-            completion = await self._ask(smaller.messages, smaller.tokens)
+            completion = await self._ask(smaller.messages, smaller.tokens, facts.target)
         draft, problems = self._read(completion, facts)
         if problems:
             # The repair repeats the conversation as sent: the shrunk one after a context error.
             repair = (*sent.messages, Message("assistant", completion.content), repair_message(problems))
-            completion = await self._ask(repair, count_messages(repair, self._counter))
+            completion = await self._ask(repair, count_messages(repair, self._counter), facts.target)
             draft, problems = self._read(completion, facts)
         if draft is None or problems:
             return self._ended(facts, Status.FAILED, Reason.INVALID_REPLY, "; ".join(problems))
@@ -162,7 +175,7 @@ class Generator:
             budget = min(budget, context_limit - self._settings.max_output_tokens)
         return budget
 
-    async def _ask(self, messages: Sequence[Message], tokens: int) -> Completion:
+    async def _ask(self, messages: Sequence[Message], tokens: int, target: Target) -> Completion:
         attempts = 0
 
         async def attempt() -> Completion:
@@ -174,13 +187,23 @@ class Generator:
                     raise Interrupted
                 self.usage.requests += 1
                 attempts += 1
+                self.in_flight.add(target)
                 try:
                     completion = await self._completer.complete(messages)
+                except asyncio.CancelledError:
+                    raise  # abandoned: it stays in flight, for the report
                 except TransientError as error:
+                    self.in_flight.discard(target)
                     error.attempts = attempts
                     if error.retry_after is not None:
                         self._pacer.pause_for(error.retry_after)
+                    self._note_unreachable(error)
                     raise
+                except BaseException:
+                    self.in_flight.discard(target)
+                    raise
+                self.in_flight.discard(target)
+            self._answered = True
             self._pacer.observe(completion.remaining_requests, completion.remaining_tokens)
             self.usage.add_tokens(completion.prompt_tokens, completion.completion_tokens)
             return completion
@@ -189,6 +212,23 @@ class Generator:
             return await with_retries(attempt, self._policy, self.waits, on_retry=self._count_retry, sleep=self._sleep)
         finally:
             self.usage.waited_seconds = self.waits.seconds
+
+    def _note_unreachable(self, error: TransientError) -> None:
+        """Stop the run when the endpoint has never answered and connections keep failing.
+
+        Retrying every target against an address where nothing listens only
+        prints the same failure for each; once one request got through, a
+        failed connection is a passing fault and is retried as usual.
+        """
+        if error.reason is not Reason.CONNECTION or self._answered:
+            return
+        self._unreachable += 1
+        if self._unreachable >= UNREACHABLE_AFTER:
+            self._stopped = self._stopped or FatalAPIError(
+                f"cannot connect to {self._endpoint}: {self._unreachable} connection attempts failed and none "
+                "succeeded; check AZURE_OPENAI_ENDPOINT / OPENAI_BASE_URL and the network"
+            )
+            raise self._stopped
 
     async def _sleep(self, seconds: float) -> None:
         # A retry wait ends early when the run is interrupted; the next attempt then stops.
