@@ -29,6 +29,12 @@ EXIT_ERROR = 2
 EXIT_UNDOCUMENTED = 4
 EXIT_INTERRUPTED = 130
 
+SILENCE_HINT = (
+    "docstring-hook: a failed target is remembered and not asked again until its code or the settings change "
+    "(--retry-failed asks again); `# docstring-hook: skip` on its line passes over it for good, "
+    "and fail-on-undocumented = false keeps failures from failing the hook"
+)
+
 EPILOG = """\
 endpoint (environment only):
   AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY, AZURE_OPENAI_DEPLOYMENT, OPENAI_API_VERSION
@@ -87,6 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
     cache = parser.add_argument_group("cache")
     cache.add_argument("--cache-dir", help="cache folder (else $DOCSTRING_HOOK_CACHE_DIR, else the user cache)")
     cache.add_argument("--no-cache", action="store_true", default=None, help="neither read nor write the cache")
+    cache.add_argument(
+        "--retry-failed",
+        action="store_true",
+        default=None,
+        help="ask again for targets whose replies were refused on an earlier run (otherwise remembered)",
+    )
     output = parser.add_argument_group("output")
     output.add_argument(
         "-q",
@@ -255,6 +267,8 @@ def _finish(result: RunResult, settings: Settings, parsed_paths: Sequence[str]) 
         for line in report.outcome_lines(result.outcomes, every=settings.verbosity > 0):
             print(line, file=sys.stderr)
     if settings.verbosity >= 0:
+        if any(o.status is Status.FAILED for o in result.outcomes):
+            print(SILENCE_HINT, file=sys.stderr)
         print(report.summary(result.outcomes, result.usage, result.redactions), file=sys.stderr)
     _write_reports(result, settings, parsed_paths)
     code = EXIT_CHANGED if result.changes else EXIT_OK

@@ -295,7 +295,10 @@ def test_files_are_written_only_through_the_verifier(fake: FakeAzure, legacy: Pa
 
 
 def test_two_processes_share_one_cache_safely(fake: FakeAzure, legacy: Path, tmp_path: Path) -> None:
+    # Three projects (one writing run each at a time) sharing one cache.
     copies = [write(tmp_path / name / "legacy.py", LEGACY) for name in ("one", "two", "three")]
+    for copy in copies:
+        write(copy.parent / "pyproject.toml", "[project]\nname = 'copy'\n")
     environment = {**os.environ, "DOCSTRING_HOOK_CACHE_DIR": str(tmp_path / "shared-cache")}
 
     def start(copy: Path) -> subprocess.Popen[str]:
@@ -345,6 +348,9 @@ def test_an_endpoint_where_nothing_listens_stops_the_run_with_one_line(
     before = legacy.read_text()
     assert main([str(legacy)]) == EXIT_ERROR
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == [f"docstring-hook: error: cannot connect to http://127.0.0.1:{port}: 5 connection attempts failed "
-                   "and none succeeded; check AZURE_OPENAI_ENDPOINT / OPENAI_BASE_URL and the network"]
+    expected = (
+        f"docstring-hook: error: cannot connect to http://127.0.0.1:{port}: 5 connection attempts failed "
+        "and none succeeded; check AZURE_OPENAI_ENDPOINT / OPENAI_BASE_URL and the network"
+    )
+    assert err == [expected]
     assert legacy.read_text() == before

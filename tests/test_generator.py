@@ -55,6 +55,7 @@ class MemoryCache:
 
     def __init__(self) -> None:
         self.entries: dict[str, DocstringDraft] = {}
+        self.failures: dict[str, tuple[str, str]] = {}
 
     def get(self, key: str) -> DocstringDraft | None:
         return self.entries.get(key)
@@ -66,9 +67,18 @@ class MemoryCache:
     def __contains__(self, key: str) -> bool:
         return key in self.entries
 
+    def failure(self, key: str) -> tuple[str, str] | None:
+        return self.failures.get(key)
 
-def generate(completer: ScriptedCompleter, cache: MemoryCache | None = None) -> tuple[Generated, Generator]:
-    settings = Settings()
+    def remember_failure(self, key: str, reason: str, detail: str) -> bool:
+        self.failures[key] = (reason, detail)
+        return True
+
+
+def generate(
+    completer: ScriptedCompleter, cache: MemoryCache | None = None, settings: Settings | None = None
+) -> tuple[Generated, Generator]:
+    settings = settings or Settings()
     budget = RunBudget(Usage())
     generator = Generator(completer, cache or MemoryCache(), EstimatingCounter(), Pacer(concurrency=1), budget, settings)
     return asyncio.run(generator.generate(FACTS)), generator
@@ -109,6 +119,18 @@ def test_a_reply_still_invalid_after_the_repair_fails_and_is_not_cached() -> Non
     assert (generated.outcome.status, generated.outcome.reason) == (Status.FAILED, Reason.INVALID_REPLY)
     assert "parameter `b` is not documented" in generated.outcome.detail
     assert len(completer.requests) == 2 and cache.entries == {}
+
+
+def test_a_target_whose_replies_were_refused_is_not_asked_again_until_told() -> None:
+    cache = MemoryCache()
+    generate(ScriptedCompleter(MISSING_B, MISSING_B), cache)
+    again = ScriptedCompleter()  # any request would fail: the script is empty
+    generated, _ = generate(again, cache)
+    assert (generated.outcome.status, generated.outcome.reason) == (Status.FAILED, Reason.INVALID_REPLY)
+    assert "--retry-failed asks again" in generated.outcome.detail and again.requests == []
+    told = ScriptedCompleter(GOOD)
+    generated, _ = generate(told, cache, Settings(retry_failed=True))
+    assert generated.outcome.status is Status.DOCUMENTED and len(told.requests) == 1
 
 
 def test_a_rejected_request_fails_that_target_only() -> None:

@@ -55,6 +55,14 @@ class DraftCache(Protocol):
         """Whether `get(key)` would hit."""
         ...
 
+    def failure(self, key: str) -> tuple[str, str] | None:
+        """(reason, detail) of a request for `key` that failed for good on an earlier run, or None."""
+        ...
+
+    def remember_failure(self, key: str, reason: str, detail: str) -> bool:
+        """Note that the request for `key` failed for good; True when it was stored."""
+        ...
+
 
 class DiskCache(DraftCache):
     """One JSON file per entry under `folder`, created on the first put."""
@@ -102,6 +110,32 @@ class DiskCache(DraftCache):
         """Whether a valid entry is stored for `key`."""
         return self.get(key) is not None
 
+    def failure(self, key: str) -> tuple[str, str] | None:
+        """The remembered failure of `key`; None when absent or unreadable."""
+        path = self._failure_path(key)
+        try:
+            entry = json.loads(path.read_bytes()[:MAX_ENTRY_BYTES])
+        except (OSError, ValueError, RecursionError):
+            return None
+        if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) for k in ("reason", "detail")):
+            return None
+        return entry["reason"], entry["detail"]
+
+    def remember_failure(self, key: str, reason: str, detail: str) -> bool:
+        """Store the failure atomically; False (never an exception) when the disk refuses."""
+        path = self._failure_path(key)
+        data = json.dumps({"reason": reason, "detail": detail}, ensure_ascii=True).encode("ascii")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomically(path, data)
+        except OSError:
+            return False
+        return True
+
+    def _failure_path(self, key: str) -> Path:
+        entry = self.path_of(key)
+        return self.folder / "failures" / entry.parent.name / entry.name
+
 
 class NullCache(DraftCache):
     """The cache of `--no-cache`: never hits, stores nothing."""
@@ -116,6 +150,14 @@ class NullCache(DraftCache):
 
     def __contains__(self, key: str) -> bool:
         """Always False."""
+        return False
+
+    def failure(self, key: str) -> tuple[str, str] | None:
+        """Nothing is remembered."""
+        return None
+
+    def remember_failure(self, key: str, reason: str, detail: str) -> bool:
+        """Remembers nothing, so always False."""
         return False
 
 

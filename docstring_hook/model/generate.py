@@ -34,6 +34,11 @@ from docstring_hook.model.tokens import TokenCounter, count_messages
 from docstring_hook.model.types import Completer, Completion, Message, RejectedRequest, TransientError
 from docstring_hook.model.validate import check
 
+LASTING_FAILURES = frozenset({Reason.INVALID_REPLY, Reason.CONTENT_FILTER})
+"""Failures that asking again with the same prompt would repeat: remembered, not asked again."""
+
+REMEMBERED = "(remembered from an earlier run with the same code and settings; --retry-failed asks again)"
+
 UNREACHABLE_AFTER = 5
 """Connection failures, with no request of the run answered yet, that stop the run."""
 
@@ -113,6 +118,10 @@ class Generator:
         cached = self._from_cache(prompt, facts)
         if cached is not None:
             return Generated(Outcome(facts.target, Status.CACHED), cached)
+        remembered = None if self._settings.retry_failed else self._cache.failure(prompt.key)
+        if remembered is not None:
+            reason, detail = remembered
+            return self._ended(facts, Status.FAILED, Reason(reason), f"{detail} {REMEMBERED}")
         if self.interrupted:
             return self._ended(facts, Status.SKIPPED, Reason.INTERRUPTED, NOT_STARTED)
         reservation = (prompt.tokens, self._settings.max_output_tokens)
@@ -120,9 +129,9 @@ class Generator:
         if refusal is not None:
             return self._ended(facts, Status.SKIPPED, Reason.RUN_BUDGET, refusal)
         try:
-            return await self._generate(prompt, facts)
+            generated = await self._generate(prompt, facts)
         except RejectedRequest as error:
-            return self._ended(facts, Status.FAILED, error.reason, str(error))
+            generated = self._ended(facts, Status.FAILED, error.reason, str(error))
         except TransientError as error:
             return self._ended(
                 facts,
@@ -139,6 +148,10 @@ class Generator:
         finally:
             # Every request made for this target was recorded as it came back.
             self._budget.release(reservation)
+        outcome = generated.outcome
+        if outcome.status is Status.FAILED and outcome.reason in LASTING_FAILURES:
+            self._cache.remember_failure(prompt.key, outcome.reason.value, outcome.detail)
+        return generated
 
     def _from_cache(self, prompt: Prompt, facts: FunctionFacts) -> DocstringDraft | None:
         return cached_draft(self._cache, prompt.key, facts)
