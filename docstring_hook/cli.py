@@ -259,7 +259,9 @@ def _finish(result: RunResult, settings: Settings, parsed_paths: Sequence[str]) 
 
     for change in result.changes:
         if settings.diff:
-            sys.stdout.write(change.diff)
+            sys.stdout.flush()
+            sys.stdout.buffer.write(change.diff)
+            sys.stdout.buffer.flush()
         else:
             noun = "docstring" if change.docstrings == 1 else "docstrings"
             print(f"Rewriting {change.path} ({change.docstrings} {noun})", file=sys.stderr)

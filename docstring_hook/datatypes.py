@@ -221,7 +221,7 @@ class FileChange:
 
     path: str
     docstrings: int
-    diff: str = ""
+    diff: bytes = b""  # with --diff: a unified diff in the file's own bytes (encoding, BOM, newlines)
 
 
 @dataclass

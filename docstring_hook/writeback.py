@@ -13,7 +13,9 @@ reported `changed-during-run` (their answers are cached: a rerun is free).
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Mapping
+from pathlib import Path
 
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import DocstringDraft, FileChange, Outcome, Reason, RenderOptions, Status
@@ -73,7 +75,7 @@ def _settle(
     if not documented.inserted:
         return changed, None
     if not write:
-        diff = _diff(source.path, source.text, documented.text)
+        diff = _diff(_shown_path(source.path), source.raw, source.encode(documented.text))
         return changed, FileChange(source.path, len(documented.inserted), diff)
     try:
         write_atomic(source.path, source.encode(documented.text), expected=source)
@@ -133,7 +135,19 @@ def _changed(prepared: PreparedFile, drafts: Mapping[int, DocstringDraft]) -> Se
     return {line: Outcome(targets[line], Status.SKIPPED, Reason.CHANGED, CHANGED_DETAIL) for line in drafts}, None
 
 
-def _diff(path: str, old: str, new: str) -> str:
-    return "".join(
-        difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{path}", f"b/{path}")
+def _shown_path(path: str) -> str:
+    """The path a patch names: a symbolic link's target, which is the file that changes."""
+    if not os.path.islink(path):
+        return path
+    return os.path.relpath(os.path.realpath(path))
+
+
+def _diff(path: str, old: bytes, new: bytes) -> bytes:
+    """A unified diff of the file's bytes, so that `git apply` and `patch -p1` take it for any encoding."""
+    name = os.fsencode(Path(path).as_posix())
+    lines = difflib.diff_bytes(
+        difflib.unified_diff, old.splitlines(keepends=True), new.splitlines(keepends=True), b"a/" + name, b"b/" + name
+    )
+    return b"".join(
+        line if line.endswith((b"\n", b"\r")) else line + b"\n\\ No newline at end of file\n" for line in lines
     )

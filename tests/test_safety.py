@@ -149,3 +149,32 @@ def test_a_second_writing_run_on_the_same_project_stops_at_once(
     assert "another docstring-hook run (pid" in err and "is writing in" in err and len(err.splitlines()) == 1
     assert path.read_text() == SOURCE and fake.count() == 0
     assert main(["m.py"]) == 1  # the lock went with its holder
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [
+        pytest.param("bom.py", "\ufeffdef area(w, h):\r\n    return w * h\r\n".encode(), id="BOM and CRLF"),
+        pytest.param(
+            "latin.py", "# -*- coding: latin-1 -*-\ndef café(x):\n    return 'é' + x\n".encode("latin-1"), id="latin-1"
+        ),
+        pytest.param("tail.py", b"def area(w, h):\n    return w * h", id="no final newline"),
+    ],
+)
+def test_the_diff_applies_with_git_apply_and_patch_in_the_files_own_bytes(
+    monkeypatch: pytest.MonkeyPatch, project: Path, capfdbinary: pytest.CaptureFixture[bytes], name: str, raw: bytes
+) -> None:
+    import subprocess
+
+    with FakeAzure() as server:
+        use_azure(monkeypatch, server)
+        (project / name).write_bytes(raw)
+        assert main(["--diff", name]) == 1
+    patch = capfdbinary.readouterr().out
+    assert (project / name).read_bytes() == raw  # --diff writes nothing
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    subprocess.run(["git", "apply", "--check", "-"], cwd=project, input=patch, check=True)
+    subprocess.run(["patch", "-p1", "--dry-run", "-s"], cwd=project, input=patch, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["git", "apply", "-"], cwd=project, input=patch, check=True)
+    applied = (project / name).read_bytes()
+    assert applied.startswith(raw[:3]) and applied.count(b'"""') == 2
