@@ -1,17 +1,37 @@
-"""`--docs-md`: a Markdown page of the documented API of the files a run processed."""
+"""`--docs-md`: a CommonMark page of the documented public API of the files a run processed.
+
+Docstrings are read with docstring_parser (any of the four styles), so
+their sections become Markdown lists; their prose is escaped so that no
+character of it can open a heading, a list, a link, emphasis or HTML.
+Signatures, with their decorators, stand in code fences longer than any
+run of backticks they hold.
+"""
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator, Sequence
+from pathlib import PurePath
+
+import docstring_parser
 
 _Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+# CommonMark lets any ASCII punctuation be escaped; these are the ones that can mean something inline.
+_INLINE = re.compile(r"([\\`*_\[\]<>#|~!&])")
+# At a line's start, these open a block: a list item, a numbered item, a quote, a heading, a thematic break.
+_BLOCK_START = re.compile(r"^(\s*)([-+=]|\d+[.)])(?=\s|$)")
 
 
-def api_markdown(files: Sequence[tuple[str, str]]) -> str:
-    """One section per file (path, text), one entry per public documented definition."""
+def api_markdown(files: Sequence[tuple[str, str]], *, include_tests: bool = False) -> str:
+    """One section per file (path, text), one entry per public documented definition.
+
+    Test modules and `setup.py` are left out unless `include_tests`.
+    """
     lines = ["# API", ""]
     for path, text in files:
+        if not include_tests and _is_test_or_setup(path):
+            continue
         try:
             module = ast.parse(text)
         except (SyntaxError, ValueError):
@@ -20,12 +40,17 @@ def api_markdown(files: Sequence[tuple[str, str]]) -> str:
         summary = ast.get_docstring(module)
         if not entries and summary is None:
             continue
-        lines += [f"## `{path}`", ""]
+        lines += [f"## {_code(path)}", ""]
         if summary:
-            lines += [summary, ""]
+            lines += [*_docstring(summary), ""]
         for qualname, node, docstring in entries:
-            lines += [f"### `{qualname}`", "", "```python", _signature(node), "```", "", docstring, ""]
+            lines += [f"### {_code(qualname)}", "", *_fenced(_signature(node)), "", *_docstring(docstring), ""]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _is_test_or_setup(path: str) -> bool:
+    name = PurePath(path).name
+    return name == "setup.py" or name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py")
 
 
 def _entries(body: Sequence[ast.stmt], prefix: str) -> Iterator[tuple[str, _Definition, str]]:
@@ -45,9 +70,68 @@ def _public(name: str) -> bool:
 
 
 def _signature(node: _Definition) -> str:
+    decorators = [f"@{ast.unparse(d)}" for d in node.decorator_list]
     if isinstance(node, ast.ClassDef):
         bases = ", ".join(ast.unparse(b) for b in [*node.bases, *node.keywords])
-        return f"class {node.name}({bases})" if bases else f"class {node.name}"
-    keyword = "async def" if isinstance(node, ast.AsyncFunctionDef) else "def"
-    returns = f" -> {ast.unparse(node.returns)}" if node.returns is not None else ""
-    return f"{keyword} {node.name}({ast.unparse(node.args)}){returns}"
+        header = f"class {node.name}({bases})" if bases else f"class {node.name}"
+    else:
+        keyword = "async def" if isinstance(node, ast.AsyncFunctionDef) else "def"
+        returns = f" -> {ast.unparse(node.returns)}" if node.returns is not None else ""
+        header = f"{keyword} {node.name}({ast.unparse(node.args)}){returns}"
+    return "\n".join([*decorators, header])
+
+
+def _docstring(text: str) -> list[str]:
+    """The docstring as Markdown: its prose escaped, its sections as lists."""
+    try:
+        parsed = docstring_parser.parse(text)
+    except Exception:  # noqa: BLE001 - the third-party parser fails in many ways on odd text
+        return _prose(text)
+    lines = _prose("\n\n".join(p for p in (parsed.short_description, parsed.long_description) if p))
+    items = [_item(p.arg_name, p.type_name, p.description) for p in parsed.params]
+    items += [
+        _item("returns" if not r.is_generator else "yields", r.type_name, r.description) for r in parsed.many_returns
+    ]
+    items += [_item("raises", r.type_name, r.description) for r in parsed.raises]
+    if items:
+        lines += ["", *items] if lines else items
+    return lines or _prose(text)
+
+
+def _item(name: str, kind: str | None, description: str | None) -> str:
+    typed = f" ({_code(kind)})" if kind else ""
+    text = " ".join(_escaped(description or "").split())
+    return f"- {_code(name)}{typed}: {text}".rstrip(": ").rstrip()
+
+
+def _prose(text: str) -> list[str]:
+    """Paragraphs of escaped text; indented or fenced blocks in the docstring become code fences."""
+    lines: list[str] = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        if not block.strip():
+            continue
+        if lines:
+            lines.append("")
+        if all(line.startswith((" ", "\t")) for line in block.splitlines() if line.strip()) or ">>>" in block:
+            lines += _fenced(block)
+        else:
+            lines += [_escaped(line.strip()) for line in block.splitlines()]
+    return lines
+
+
+def _escaped(line: str) -> str:
+    return _BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), _INLINE.sub(r"\\\1", line))
+
+
+def _code(text: str) -> str:
+    """`text` as a code span, with enough backticks around it to hold any it contains."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * (longest + 1)
+    padded = f" {text} " if text.startswith("`") or text.endswith("`") else text
+    return f"{ticks}{padded}{ticks}"
+
+
+def _fenced(code: str) -> list[str]:
+    longest = max((len(run) for run in re.findall(r"`{3,}", code)), default=2)
+    fence = "`" * (longest + 1)
+    return [f"{fence}python", *code.splitlines(), fence]

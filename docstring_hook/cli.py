@@ -288,7 +288,7 @@ def _write_reports(result: RunResult, settings: Settings, parsed_paths: Sequence
     if settings.docs_md and parsed_paths:
         from docstring_hook import run
 
-        Path(settings.docs_md).write_text(run.api_page(parsed_paths), encoding="utf-8")
+        Path(settings.docs_md).write_text(run.api_page(parsed_paths, settings), encoding="utf-8")
     if settings.report:
         document = report.to_json(result.outcomes, result.usage, result.redactions)
         Path(settings.report).write_text(json.dumps(document, indent=2) + "\n")

@@ -95,6 +95,7 @@ class Settings:
     on_missing_credentials: str = "fail"
     fail_on_undocumented: bool = True
     fail_on_unreadable: bool = True  # --check fails on files it cannot decode or parse
+    docs_md_tests: bool = False  # --docs-md shows test modules and setup.py too
     retry_failed: bool = False  # ask again for targets whose replies were refused on an earlier run
     scope: str = "auto"
     # Run mode (command line only).

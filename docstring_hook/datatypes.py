@@ -208,6 +208,7 @@ class Usage:
     completion_tokens: int = 0
     retries: int = 0
     waited_seconds: float = 0.0
+    duration_seconds: float = 0.0  # wall time of the generating part of the run
 
     def add_tokens(self, prompt_tokens: int, completion_tokens: int) -> None:
         """Record what one answered request used."""

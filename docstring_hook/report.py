@@ -22,6 +22,9 @@ _MARKDOWN_COLUMNS = (
     "requests",
     "prompt_tokens",
     "completion_tokens",
+    "retries",
+    "waited_seconds",
+    "duration_seconds",
 )
 
 
@@ -66,6 +69,7 @@ def totals(outcomes: Iterable[Outcome], usage: Usage) -> dict[str, float]:
         "completion_tokens": usage.completion_tokens,
         "retries": usage.retries,
         "waited_seconds": round(usage.waited_seconds, 3),
+        "duration_seconds": round(usage.duration_seconds, 3),
     }
 
 
@@ -128,9 +132,9 @@ def to_markdown(outcomes: Iterable[Outcome], usage: Usage, settings: Settings) -
         "",
         (
             "| targets | documented | from cache | skipped | failed | requests "
-            "| prompt tokens | completion tokens | cost |"
+            "| prompt tokens | completion tokens | retries | waited s | duration s | cost |"
         ),
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         "| " + " | ".join(str(t[k]) for k in _MARKDOWN_COLUMNS) + f" | {'n/a' if spent is None else f'{spent:.4f}'} |",
     ]
     left = [o for o in listed if o.status in (Status.SKIPPED, Status.FAILED)]

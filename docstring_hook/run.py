@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import fnmatch
 import sys
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -143,6 +144,7 @@ async def generate(
         if settings.diff
         else project_lock(settings.root, cache_folder(settings.cache_dir, environ))
     )
+    started = time.monotonic()
     try:
         with lock, CtrlC(generator.interrupt, abandon) as ctrl_c:
             async with _progress(found, settings, generator, pacer, environ):
@@ -150,12 +152,13 @@ async def generate(
                     found, settings, generator, write=not settings.diff, abandon=abandon, rewriter=rewriter
                 )
     finally:
+        budget.spent.duration_seconds = time.monotonic() - started
         rewriter.close()
         await client.close()
     return Finished(result, ctrl_c.pressed)
 
 
-def api_page(paths: Sequence[str]) -> str:
+def api_page(paths: Sequence[str], settings: Settings) -> str:
     """`--docs-md`: the documented API of the files, read as they are now (after writing)."""
     from docstring_hook.apidocs import api_markdown
     from docstring_hook.repo.files import UnreadableFile, read_source
@@ -166,7 +169,7 @@ def api_page(paths: Sequence[str]) -> str:
             files.append((path, read_source(path).text))
         except (OSError, UnreadableFile):
             continue  # already reported when the run scanned it
-    return api_markdown(files)
+    return api_markdown(files, include_tests=settings.docs_md_tests)
 
 
 @contextlib.asynccontextmanager

@@ -79,6 +79,9 @@ def test_markdown_report_lists_totals_failures_and_documented_functions(fake: Fa
     main(["--report-md", "report.md", "shapes.py"])
     page = Path("report.md").read_text()
     assert "| 2 | 1 | 0 | 0 | 1 | 2 |" in page
+    assert "| retries | waited s | duration s | cost |" in page
+    row = next(line for line in page.splitlines() if line.startswith("| 2 | 1 |"))
+    assert float(row.split("|")[-3]) > 0  # the run's duration
     assert "| `shapes.py:8` `perimeter` | failed | content-filter: the prompt was refused by the content filter |" in page
     assert "- `shapes.py`: `area`" in page
 

@@ -1,0 +1,74 @@
+"""The --docs-md page is CommonMark: rendered by a real CommonMark parser, its structure survives."""
+
+from __future__ import annotations
+
+from markdown_it import MarkdownIt
+
+from docstring_hook.apidocs import api_markdown
+
+MODULE = '''\
+"""Tools for boxes."""
+
+import functools
+
+
+@functools.lru_cache(maxsize=None)
+def grow(box, by=1):
+    """Grow a box.
+
+    # not a heading, *not emphasis*, <b>not HTML</b>, [not](a link) and a ``` fence.
+    - not a list item
+    1. not a numbered item
+
+    Args:
+        box: The box, `as is`.
+        by: How much | how far.
+
+    Returns:
+        The grown box.
+
+    Raises:
+        ValueError: When `by` < 0.
+    """
+    return box
+
+
+class Box:
+    """A box."""
+
+    def open(self):
+        """Open it."""
+'''
+
+
+def test_headings_signatures_and_sections_survive_a_commonmark_parser() -> None:
+    page = api_markdown([("pkg/boxes.py", MODULE)])
+    rendered = MarkdownIt("commonmark").render(page)
+    parsed = MarkdownIt("commonmark").parse(page)
+    headings = [parsed[i + 1].content for i, t in enumerate(parsed) if t.type == "heading_open"]
+    assert headings == ["API", "`pkg/boxes.py`", "`grow`", "`Box`", "`Box.open`"]
+    fences = [t.content for t in parsed if t.type == "fence"]
+    assert fences[0] == "@functools.lru_cache(maxsize=None)\ndef grow(box, by=1)\n"
+    items = [parsed[i + 2].content for i, t in enumerate(parsed) if t.type == "list_item_open"]
+    assert items == [
+        "`box`: The box, \\`as is\\`.",
+        "`by`: How much \\| how far.",
+        "`returns`: The grown box.",
+        "`raises` (`ValueError`): When \\`by\\` \\< 0.",
+    ]
+    # The prose is one paragraph of text: no heading, emphasis, HTML, link, list or fence came out of it.
+    assert "<h1>not" not in rendered and "<em>" not in rendered and "<b>" not in rendered and "<a " not in rendered
+    assert rendered.count("<ul>") == 1 and "<ol>" not in rendered
+    assert "# not a heading, *not emphasis*, &lt;b&gt;not HTML&lt;/b&gt;, [not](a link) and a ``` fence." in rendered
+
+
+def test_a_signature_holding_backticks_gets_a_longer_fence() -> None:
+    source = 'def f(x="```"):\n    """Doc."""\n'
+    parsed = MarkdownIt("commonmark").parse(api_markdown([("m.py", source)]))
+    assert [t.content for t in parsed if t.type == "fence"] == ["def f(x='```')\n"]
+
+
+def test_test_modules_and_setup_py_are_left_out_unless_asked() -> None:
+    files = [("tests/test_boxes.py", MODULE), ("setup.py", MODULE), ("pkg/boxes.py", MODULE)]
+    assert "test_boxes" not in api_markdown(files) and "setup.py" not in api_markdown(files)
+    assert "## `tests/test_boxes.py`" in api_markdown(files, include_tests=True)
