@@ -111,6 +111,9 @@ async def _document_file(
     prepared = prepare_file(scanned)
     if prepared.withheld:
         return FileResult(withheld(scanned))
+    refusal = await rewriter.refusal(scanned.source.text)
+    if refusal is not None:
+        return FileResult([Outcome(t, Status.SKIPPED, Reason.REFUSED, refusal) for t in scanned.targets])
     redactions = {(t.path, t.line): prepared.redactions_of(t) for t in scanned.targets}
     generated = await asyncio.gather(*(generator.generate(prepared.facts[t.line]) for t in scanned.targets))
     drafts = {g.outcome.target.line: g.draft for g in generated if g.draft is not None}

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from docstring_hook import pipeline, progress
 from docstring_hook.config import Settings
-from docstring_hook.datatypes import FileProblem, FunctionFacts, RunResult, Status, Target, Usage
+from docstring_hook.datatypes import FileProblem, FunctionFacts, Reason, RunResult, Status, Target, Usage
 from docstring_hook.interrupts import CtrlC
 from docstring_hook.model.budget import RunBudget
 from docstring_hook.model.cache import DiskCache, DraftCache, NullCache, cache_folder
@@ -34,6 +34,7 @@ from docstring_hook.prepare import prepare_file
 from docstring_hook.repo.git import ChangedLines
 from docstring_hook.repo.lock import project_lock
 from docstring_hook.scan import Held, Scan, held_for_writing, scan_files
+from docstring_hook.source.document import rewriter_refusal
 from docstring_hook.workers import Rewriter
 
 Warn = Callable[[str], None]
@@ -90,6 +91,9 @@ def dry_run(found: Scan, settings: Settings, environ: Mapping[str, str], warn: W
     for scanned in found.files:
         if scanned.held is not None:
             held[scanned.held.reason.value] += len(scanned.targets)
+            continue
+        if rewriter_refusal(scanned.source.text) is not None:
+            held[Reason.REFUSED.value] += len(scanned.targets)
             continue
         prepared = prepare_file(scanned)
         facts.extend(prepared.facts[t.line] for t in scanned.targets)

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 
 from docstring_hook.datatypes import DocstringDraft, FunctionFacts, RenderOptions
-from docstring_hook.source.document import Documented, Refusal, document_or_refuse
+from docstring_hook.source.document import Documented, Refusal, document_or_refuse, rewriter_refusal
 
 POOL_MIN_FILES = 16
 """With `workers = 0` (auto), a run rewriting fewer files stays in-process."""
@@ -60,6 +60,12 @@ class Rewriter:
             return document_or_refuse(text, facts, drafts, options)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, document_or_refuse, text, dict(facts), dict(drafts), options)
+
+    async def refusal(self, text: str) -> str | None:
+        """Why the rewriter cannot take this file at all, or None (see `rewriter_refusal`)."""
+        if self._pool is None:
+            return rewriter_refusal(text)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, rewriter_refusal, text)
 
     def close(self) -> None:
         """Stop the workers; work not started is dropped."""

@@ -178,3 +178,18 @@ def test_the_diff_applies_with_git_apply_and_patch_in_the_files_own_bytes(
     subprocess.run(["git", "apply", "-"], cwd=project, input=patch, check=True)
     applied = (project / name).read_bytes()
     assert applied.startswith(raw[:3]) and applied.count(b'"""') == 2
+
+
+FORM_FEED = "class Shelf:\n    size = 1\n\x0c    def fill(self):\n        return self.size\n"
+
+
+def test_a_file_the_rewriter_cannot_take_costs_no_request(
+    fake: FakeAzure, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(project / "m.py", FORM_FEED)
+    assert main(["--report", "r.json", "m.py"]) == 4
+    assert fake.count() == 0 and path.read_text() == FORM_FEED
+    assert set(fates(project / "r.json").values()) == {("skipped", "refused-by-rewriter")}
+    assert "LibCST does not reproduce this file byte for byte" in capsys.readouterr().err
+    assert main(["--dry-run", "m.py"]) == 0
+    assert "2 targets: 0 cached, 0 over budget, 2 refused-by-rewriter, 0 to request" in capsys.readouterr().err
