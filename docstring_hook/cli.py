@@ -160,7 +160,7 @@ def _show_prompt(paths: Sequence[str], settings: Settings, pattern: str) -> int:
     from docstring_hook import run
     from docstring_hook.model.prompt import show_messages
 
-    for shown in run.show_prompts(paths, settings, pattern, _changes(paths, settings), _warn(settings)):
+    for shown in run.show_prompts(paths, settings, pattern, _changes(paths, settings), os.environ, _warn(settings)):
         if isinstance(shown, FileProblem):
             continue
         target = shown.target

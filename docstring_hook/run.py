@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fnmatch
+import hashlib
 import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from docstring_hook import pipeline, progress
 from docstring_hook.config import Settings
@@ -75,17 +77,28 @@ def open_cache(settings: Settings, environ: Mapping[str, str]) -> DraftCache:
     return NullCache() if settings.no_cache else DiskCache(cache_folder(settings.cache_dir, environ))
 
 
-def token_counter(settings: Settings, warn: Warn) -> TokenCounter:
-    """tiktoken's counter for the model, or the estimate with one warning."""
+def token_counter(settings: Settings, environ: Mapping[str, str], warn: Warn) -> TokenCounter:
+    """tiktoken's counter for the model, or the estimate with a warning: once per cache folder, always with -v."""
     counter, warning = load_counter(settings.model)
-    if warning:
+    if warning and (settings.verbosity > 0 or _first_time(warning, cache_folder(settings.cache_dir, environ))):
         warn(warning)
     return counter
 
 
+def _first_time(warning: str, folder: Path) -> bool:
+    """Whether `warning` was never given with this cache folder; notes that it now was."""
+    marker = folder / "warnings" / hashlib.sha256(warning.encode()).hexdigest()
+    if marker.exists():
+        return False
+    with contextlib.suppress(OSError):
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    return True
+
+
 def dry_run(found: Scan, settings: Settings, environ: Mapping[str, str], warn: Warn) -> Planned:
     """Every target's request as a real run would build it, and whether it is cached; nothing is sent."""
-    counter = token_counter(settings, warn)
+    counter = token_counter(settings, environ, warn)
     facts: list[FunctionFacts] = []
     held: Counter[str] = Counter()
     for scanned in found.files:
@@ -102,10 +115,15 @@ def dry_run(found: Scan, settings: Settings, environ: Mapping[str, str], warn: W
 
 
 def show_prompts(
-    paths: Sequence[str], settings: Settings, pattern: str, changes: ChangedLines | None, warn: Warn
+    paths: Sequence[str],
+    settings: Settings,
+    pattern: str,
+    changes: ChangedLines | None,
+    environ: Mapping[str, str],
+    warn: Warn,
 ) -> Iterator[ShownPrompt | FileProblem]:
     """The request for each target whose qualified name matches the glob `pattern`, file by file."""
-    counter = token_counter(settings, warn)
+    counter = token_counter(settings, environ, warn)
     for scanned in scan_files(paths, settings, changes):
         if scanned is None or isinstance(scanned, FileProblem):
             continue
@@ -138,7 +156,7 @@ async def generate(
         price_per_million_input=settings.price_per_million_input,
         price_per_million_output=settings.price_per_million_output,
     )
-    counter = token_counter(settings, warn)
+    counter = token_counter(settings, environ, warn)
     cache = open_cache(settings, environ)
     generator = Generator(client, cache, counter, pacer, budget, settings, endpoint=endpoint.url)
     rewriter = Rewriter(len(found.files), settings.workers)

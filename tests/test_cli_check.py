@@ -164,3 +164,21 @@ def test_zero_rates_on_the_command_line_are_one_clear_line(
     assert main([flag, "0", "--dry-run", "m.py"]) == 2
     err = capsys.readouterr().err
     assert f"{flag[2:]}: expected a whole number >= 1, got 0" in err and len(err.splitlines()) == 1
+
+
+def test_the_offline_tokenizer_warning_is_given_once_per_cache_folder(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tiktoken
+
+    def offline(name: str) -> tiktoken.Encoding:
+        raise ConnectionError("no network")
+
+    monkeypatch.setattr(tiktoken, "get_encoding", offline)  # p50k_base is not shipped: tiktoken would download it
+    write(project / "m.py", "def f():\n    pass\n")
+    warnings = []
+    for flags in ([], [], ["-v"]):
+        assert main(["--dry-run", "--model", "text-davinci-003", *flags, "m.py"]) == 0
+        warnings.append([line for line in capsys.readouterr().err.splitlines() if "warning:" in line])
+    assert [len(w) for w in warnings] == [1, 0, 1]
+    assert "TIKTOKEN_CACHE_DIR" in warnings[0][0] and "p50k_base" in warnings[0][0]

@@ -122,7 +122,9 @@ def load_counter(model: str) -> tuple[TokenCounter, str | None]:
         # tiktoken downloads the encodings the package does not ship; offline, that fails.
         return EstimatingCounter(), (
             f"could not load the tokenizer {name} for {model!r} ({type(error).__name__}); "
-            "estimating token counts from text length instead"
+            "estimating token counts from text length instead. To count exactly, fetch it once where the "
+            f"network allows (python -c \"import tiktoken; tiktoken.get_encoding('{name}')\") and point "
+            "TIKTOKEN_CACHE_DIR at the folder tiktoken cached it in"
         )
 
 
