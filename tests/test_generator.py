@@ -16,6 +16,7 @@ from docstring_hook.config import Settings
 from docstring_hook.datatypes import DocstringDraft, Reason, Status, Usage
 from docstring_hook.errors import FatalAPIError
 from docstring_hook.model.budget import RunBudget
+from docstring_hook.model.cache import Claim
 from docstring_hook.model.generate import Generated, Generator
 from docstring_hook.model.pacing import Pacer
 from docstring_hook.model.request import request_for
@@ -73,6 +74,9 @@ class MemoryCache:
     def remember_failure(self, key: str, reason: str, detail: str) -> bool:
         self.failures[key] = (reason, detail)
         return True
+
+    def claim(self, key: str) -> Claim | None:
+        return Claim()
 
 
 def generate(

@@ -19,7 +19,7 @@ import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 import platformdirs
 
@@ -62,6 +62,23 @@ class DraftCache(Protocol):
     def remember_failure(self, key: str, reason: str, detail: str) -> bool:
         """Note that the request for `key` failed for good; True when it was stored."""
         ...
+
+    def claim(self, key: str) -> Claim | None:
+        """The right to ask for `key`, or None while another run (or request) is asking for it."""
+        ...
+
+
+class Claim:
+    """The right to send the request for one cache key; released once its answer is stored (or not)."""
+
+    def __init__(self, stream: IO[bytes] | None = None) -> None:
+        self._stream = stream
+
+    def release(self) -> None:
+        """Let others ask (they find the answer in the cache first)."""
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
 
 
 class DiskCache(DraftCache):
@@ -132,6 +149,32 @@ class DiskCache(DraftCache):
             return False
         return True
 
+    def claim(self, key: str) -> Claim | None:
+        """An advisory lock on `key` shared by every process using this folder; None when held elsewhere.
+
+        Without `flock` (Windows) or a writable folder every claim succeeds:
+        the worst case is paying twice, as without the lock.
+        """
+        try:
+            import fcntl
+        except ImportError:
+            return Claim()
+        path = self.folder / "inflight" / self.path_of(key).parent.name / f"{key}.lock"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            stream = open(path, "ab")  # noqa: SIM115 - held until the claim is released
+        except OSError:
+            return Claim()
+        try:
+            fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            stream.close()
+            return None
+        except OSError:
+            stream.close()
+            return Claim()
+        return Claim(stream)
+
     def _failure_path(self, key: str) -> Path:
         entry = self.path_of(key)
         return self.folder / "failures" / entry.parent.name / entry.name
@@ -159,6 +202,10 @@ class NullCache(DraftCache):
     def remember_failure(self, key: str, reason: str, detail: str) -> bool:
         """Remembers nothing, so always False."""
         return False
+
+    def claim(self, key: str) -> Claim | None:
+        """Always granted: without a cache, nothing can be shared."""
+        return Claim()
 
 
 def cached_draft(cache: DraftCache, key: str, facts: FunctionFacts) -> DocstringDraft | None:

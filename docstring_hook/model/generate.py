@@ -24,7 +24,7 @@ from docstring_hook.datatypes import (
 )
 from docstring_hook.errors import FatalAPIError
 from docstring_hook.model.budget import RunBudget
-from docstring_hook.model.cache import DraftCache, cached_draft
+from docstring_hook.model.cache import Claim, DraftCache, cached_draft
 from docstring_hook.model.pacing import Pacer
 from docstring_hook.model.prompt import repair_message
 from docstring_hook.model.reply import InvalidReply, parse_reply
@@ -38,6 +38,9 @@ LASTING_FAILURES = frozenset({Reason.INVALID_REPLY, Reason.CONTENT_FILTER})
 """Failures that asking again with the same prompt would repeat: remembered, not asked again."""
 
 REMEMBERED = "(remembered from an earlier run with the same code and settings; --retry-failed asks again)"
+
+CLAIM_POLL_SECONDS = 0.2
+"""How often a target waits to see whether another run's request for the same prompt was answered."""
 
 UNREACHABLE_AFTER = 5
 """Connection failures, with no request of the run answered yet, that stop the run."""
@@ -116,6 +119,26 @@ class Generator:
                 facts, Status.SKIPPED, Reason.OVER_BUDGET, "even the signature does not fit the prompt budget"
             )
         cached = self._from_cache(prompt, facts)
+        if cached is not None:
+            return Generated(Outcome(facts.target, Status.CACHED), cached)
+        claim = await self._claim(prompt.key)
+        if claim is None:
+            return self._ended(facts, Status.SKIPPED, Reason.INTERRUPTED, NOT_STARTED)
+        try:
+            return await self._answer(prompt, facts)
+        finally:
+            claim.release()
+
+    async def _claim(self, key: str) -> Claim | None:
+        """Wait while another run (or request of this one) asks the same; None when interrupted meanwhile."""
+        claim = self._cache.claim(key)
+        while claim is None and not self.interrupted:
+            await self._sleep(CLAIM_POLL_SECONDS)
+            claim = self._cache.claim(key)
+        return claim
+
+    async def _answer(self, prompt: Prompt, facts: FunctionFacts) -> Generated:
+        cached = self._from_cache(prompt, facts)  # answered while we waited for the claim
         if cached is not None:
             return Generated(Outcome(facts.target, Status.CACHED), cached)
         remembered = None if self._settings.retry_failed else self._cache.failure(prompt.key)
