@@ -15,6 +15,7 @@ from typing import Any
 
 from docstring_hook.datatypes import Style
 from docstring_hook.errors import ConfigError
+from docstring_hook.linelength import project_line_length
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -137,9 +138,12 @@ def load(start: Path, overrides: Mapping[str, object]) -> Settings:
     """Defaults, overridden by the nearest pyproject.toml, overridden by flags."""
     values: dict[str, object] = {}
     pyproject = find_pyproject(start.resolve())
-    if pyproject is not None:
-        document = _read_toml(pyproject)
-        values.update(_line_length_of_formatters(document))
+    document = _read_toml(pyproject) if pyproject is not None else None
+    folder = pyproject.parent if pyproject is not None else start.resolve()
+    length = project_line_length(folder, document)
+    if length is not None:
+        values["line_length"] = length
+    if pyproject is not None and document is not None:
         values.update(_table(document, pyproject))
         values["root"] = str(pyproject.parent)
     values.update({k: v for k, v in overrides.items() if v is not None})
@@ -152,15 +156,6 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(stream)
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"{path}: cannot read: {error}") from None
-
-
-def _line_length_of_formatters(document: Mapping[str, Any]) -> dict[str, object]:
-    tool = document.get("tool", {})
-    for formatter in ("ruff", "black"):
-        length = tool.get(formatter, {}).get("line-length")
-        if isinstance(length, int):
-            return {"line_length": length}
-    return {}
 
 
 def _table(document: Mapping[str, Any], path: Path) -> dict[str, object]:
