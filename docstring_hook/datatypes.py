@@ -86,6 +86,7 @@ class FunctionFacts:
     module_summary: str | None = None
     # What the own `return` statements give, in `source.returns`' vocabulary ("list", "self", "name: x", ...).
     return_kinds: tuple[str, ...] = ()
+    body_column: int = 4  # the column the docstring will start at (tabs count 4)
 
 
 @dataclass(frozen=True)

@@ -346,3 +346,16 @@ def test_messages_built_from_described_facts_hold_no_secret() -> None:
 def test_show_messages_prints_each_content_verbatim_under_its_role() -> None:
     messages = (Message("system", "Be brief.\n"), Message("user", "Target: f"))
     assert show_messages(messages) == "--- system ---\nBe brief.\n\n--- user ---\nTarget: f\n"
+
+
+def test_the_user_message_gives_the_summary_limit_and_what_the_returns_give() -> None:
+    from docstring_hook.config import Settings
+    from docstring_hook.model.request import request_for
+    from docstring_hook.model.tokens import EstimatingCounter
+
+    facts = facts_of("class C:\n    def parts(self, p):\n        return [p]\n", "C.parts")
+    prompt = request_for(facts, Settings(line_length=100), EstimatingCounter())
+    assert prompt is not None
+    user = prompt.messages[1].content
+    assert "Summary: one line of at most 85 characters" in user  # 100 - column 8 - quotes and period
+    assert "What its return statements give: list" in user

@@ -525,3 +525,70 @@ def test_a_parsed_reply_passes_check() -> None:
         }
     )
     assert check(parse_reply(reply), facts_of(SOURCE, "add")) == ()
+
+
+# The summary's line and the Returns type, against the project and the code.
+
+LONG = "Return the number of widgets that the store keeps for the given customer and region."  # 84 characters
+
+
+@pytest.mark.parametrize(
+    ("source", "qualname", "line_length", "fits"),
+    [
+        pytest.param("def f():\n    pass\n", "f", 120, True, id="column 4, 120 columns"),
+        pytest.param("def f():\n    pass\n", "f", 88, False, id="column 4, 88 columns"),
+        pytest.param("class C:\n    def f(self):\n        pass\n", "C.f", 100, True, id="column 8, 100 columns"),
+        pytest.param("class C:\n    def f(self):\n        pass\n", "C.f", 98, False, id="column 8, 98 columns: one too few"),
+        pytest.param("def f(): pass\n", "f", 96, True, id="one-line suite: the body goes one indent in"),
+        pytest.param("def f():\n\tpass\n", "f", 94, False, id="a tab counts four columns"),
+    ],
+)
+def test_the_summary_line_must_fit_the_projects_line_length(
+    source: str, qualname: str, line_length: int, fits: bool
+) -> None:
+    candidate = DocstringDraft(summary=LONG)
+    problems = [p for p in check(candidate, facts_of(source, qualname), line_length=line_length) if "summary" in p]
+    assert (problems == []) is fits
+    if not fits:
+        assert problems[0].startswith(f"the summary sentence is 84 characters; at this indentation the project's lines ({line_length} columns)")
+
+
+def test_only_the_first_sentence_stays_on_the_summary_line() -> None:
+    two = DocstringDraft(summary="Count widgets. " + LONG)
+    assert check(two, facts_of("def f():\n    pass\n", "f"), line_length=40) == ()
+
+
+@pytest.mark.parametrize(
+    ("source", "returns_type", "problem"),
+    [
+        pytest.param(
+            "def parts(p):\n    if p:\n        return p.split('/')\n    return [p]\n", "str", None,
+            id="a call and a list: the call could be anything",
+        ),
+        pytest.param(
+            "def parts(p):\n    if p:\n        return [p]\n    return []\n", "str",
+            "Returns says `str` but every return statement gives a list: correct the type", id="every return builds a list",
+        ),
+        pytest.param("def parts(p):\n    return [p]\n", "List[str]", None, id="typing.List is a list"),
+        pytest.param(
+            "def n(p) -> int:\n    return len(p)\n", "str",
+            "Returns says `str` but the function is annotated `-> int`: correct the type", id="against the annotation",
+        ),
+        pytest.param("def n(p) -> int:\n    return len(p)\n", "Widget", None, id="a class name is not judged"),
+        pytest.param("def n(p):\n    if p:\n        return None\n    return {}\n", "dict", None, id="None beside a dict"),
+        pytest.param(
+            "def cached(f):\n    def wrapper(*a):\n        return f(*a)\n    return wrapper\n", "str",
+            "Returns says `str` but the function returns the function it defines (`wrapper`): describe that",
+            id="a decorator returns its wrapper",
+        ),
+    ],
+)
+def test_a_returns_type_the_code_contradicts_is_refused(source: str, returns_type: str, problem: str | None) -> None:
+    qualname = source.split("(")[0].removeprefix("def ")
+    candidate = DocstringDraft(
+        summary="Do it.",
+        params=tuple(ParamDoc(name, "A value.") for name in ("p", "f") if f"({name}" in source),
+        returns="What it gives.",
+        returns_type=returns_type,
+    )
+    assert [p for p in check(candidate, facts_of(source, qualname)) if "Returns says" in p] == ([problem] if problem else [])

@@ -208,13 +208,15 @@ class NullCache(DraftCache):
         return Claim()
 
 
-def cached_draft(cache: DraftCache, key: str, facts: FunctionFacts) -> DocstringDraft | None:
+def cached_draft(
+    cache: DraftCache, key: str, facts: FunctionFacts, line_length: int | None = None
+) -> DocstringDraft | None:
     """The cached draft for `key` if it is still valid for `facts`.
 
     Validated again because the validation rules may have changed since it was stored.
     """
     draft = cache.get(key)
-    if draft is None or check(draft, facts):
+    if draft is None or check(draft, facts, line_length=line_length):
         return None
     return draft
 

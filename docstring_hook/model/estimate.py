@@ -84,7 +84,7 @@ def estimate(facts: FunctionFacts, settings: Settings, counter: TokenCounter, ca
     prompt = request_for(facts, settings, counter)
     if prompt is None:
         return Estimate(facts.target, None)
-    cached = cached_draft(cache, prompt.key, facts) is not None
+    cached = cached_draft(cache, prompt.key, facts, settings.line_length) is not None
     return Estimate(facts.target, prompt.tokens, bool(prompt.elided), cached)
 
 

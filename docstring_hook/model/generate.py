@@ -177,7 +177,7 @@ class Generator:
         return generated
 
     def _from_cache(self, prompt: Prompt, facts: FunctionFacts) -> DocstringDraft | None:
-        return cached_draft(self._cache, prompt.key, facts)
+        return cached_draft(self._cache, prompt.key, facts, self._settings.line_length)
 
     async def _generate(self, prompt: Prompt, facts: FunctionFacts) -> Generated:
         sent = prompt
@@ -283,7 +283,7 @@ class Generator:
             draft = parse_reply(completion.content)
         except InvalidReply as error:
             return None, error.problems
-        return draft, check(draft, facts)
+        return draft, check(draft, facts, line_length=self._settings.line_length)
 
     @staticmethod
     def _ended(facts: FunctionFacts, status: Status, reason: Reason, detail: str) -> Generated:

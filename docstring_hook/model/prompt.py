@@ -16,7 +16,10 @@ from typing import Any
 from docstring_hook.datatypes import FunctionFacts, Param, Style, TargetKind
 from docstring_hook.model.types import Message
 
-PROMPT_VERSION = 1
+PROMPT_VERSION = 2
+
+DEFAULT_SUMMARY_LIMIT = 72
+"""The summary's length when the caller gives none: a docstring at column 8 of an 88-column line."""
 
 # Annotations, defaults and decorators longer than this are cut in the
 # summary of facts: the signature itself is always in the code block.
@@ -82,7 +85,7 @@ RESPONSE_FORMAT_SCHEMA: dict[str, Any] = {
 _GOOD_DOCSTRING = """\
 You write Python docstrings for code that lacks them. A good docstring:
 - starts with a one-line summary in the imperative mood ("Return ...", not \
-"Returns ..."), ending with a period, at most about 80 characters;
+"Returns ..."), ending with a period, no longer than the limit given below;
 - explains what the code does and why a caller would use it, not how; it does \
 not restate the signature, the names or the types that the code already shows;
 - adds a description only when the summary is not enough: a few plain sentences \
@@ -117,7 +120,9 @@ Descriptions are plain sentences ending with a period, with no headings and \
 no markup of any docstring style: the tool lays out the docstring in the \
 requested style itself."""
 
-def build_messages(facts: FunctionFacts, style: Style, source: str) -> tuple[Message, ...]:
+def build_messages(
+    facts: FunctionFacts, style: Style, source: str, summary_limit: int = DEFAULT_SUMMARY_LIMIT
+) -> tuple[Message, ...]:
     """The system and user messages asking for the docstring of one target.
 
     `source` is the definition's code as it should be shown, which may be
@@ -128,7 +133,7 @@ def build_messages(facts: FunctionFacts, style: Style, source: str) -> tuple[Mes
     """
     return (
         Message("system", _GOOD_DOCSTRING + "\n\n" + _JSON_ANSWER),
-        Message("user", _user_content(facts, style, source)),
+        Message("user", _user_content(facts, style, source, summary_limit)),
     )
 
 
@@ -165,7 +170,7 @@ def show_messages(messages: Sequence[Message]) -> str:
     return "".join(f"--- {m.role} ---\n{m.content}\n" for m in messages)
 
 
-def _user_content(facts: FunctionFacts, style: Style, source: str) -> str:
+def _user_content(facts: FunctionFacts, style: Style, source: str, summary_limit: int) -> str:
     target = facts.target
     is_class = target.kind is TargetKind.CLASS
     lines = [f"Target: {target.qualname}", f"Kind: {_kind(facts)}"]
@@ -188,12 +193,15 @@ def _user_content(facts: FunctionFacts, style: Style, source: str) -> str:
         if facts.returns is not None:
             lines.append(f"Return annotation: {_clip(facts.returns)}")
         lines.append(f"Returns a value: {'yes' if facts.returns_value else 'no'}")
+        if facts.returns_value and facts.return_kinds:
+            lines.append("What its return statements give: " + ", ".join(_clip(k) for k in facts.return_kinds))
         if facts.raises:
             lines.append("Raises in the code: " + ", ".join(facts.raises))
         else:
             lines.append("Raises in the code: nothing")
         lines.append(f"Complexity: {facts.complexity}")
     lines.append(f"Docstring style: {Style(style).value}")
+    lines.append(f"Summary: one line of at most {max(summary_limit, 20)} characters")
     if source != facts.source:
         lines.append("Some lines of the code were elided for length.")
     lines.append("")

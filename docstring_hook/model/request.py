@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import FunctionFacts, Style
 from docstring_hook.model.elide import candidate_sources
-from docstring_hook.model.prompt import build_messages, cache_key
+from docstring_hook.model.prompt import DEFAULT_SUMMARY_LIMIT, build_messages, cache_key
 from docstring_hook.model.tokens import TokenCounter, count_messages
 from docstring_hook.model.types import Message
+from docstring_hook.model.validate import summary_limit
 
 MESSAGE_CHAR_LIMIT = 1_048_576
 """No message content may be longer than this many characters."""
@@ -38,6 +39,7 @@ def fit(
     model: str,
     budget: int,
     counter: TokenCounter,
+    summary_limit: int = DEFAULT_SUMMARY_LIMIT,
 ) -> Prompt | None:
     """The prompt for `facts` within `budget` tokens, eliding source lines if need be.
 
@@ -59,7 +61,7 @@ def fit(
         if source in seen:
             continue
         seen.add(source)
-        messages = build_messages(facts, style, source)
+        messages = build_messages(facts, style, source, summary_limit)
         if any(len(m.content) > MESSAGE_CHAR_LIMIT for m in messages):
             continue
         tokens = count_messages(messages, counter)
@@ -77,4 +79,5 @@ def request_for(
     `budget` overrides the prompt budget (a retry after a context-length error).
     """
     limit = settings.prompt_budget if budget is None else budget
-    return fit(facts, settings.style, settings.model, limit, counter)
+    summary = summary_limit(facts, settings.line_length)
+    return fit(facts, settings.style, settings.model, limit, counter, summary)

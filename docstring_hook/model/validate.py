@@ -7,16 +7,26 @@ rendering, which must cope with any text.
 from __future__ import annotations
 
 from docstring_hook.datatypes import DocstringDraft, FunctionFacts, TargetKind
+from docstring_hook.sentences import first_sentence
 
 SUMMARY_LIMIT = 200
 _NO_RETURN_ANNOTATIONS = frozenset({"None", "NoReturn", "Never", "typing.NoReturn", "typing.Never"})
 
 
+# The quotes around a one-line docstring, and a closing period the renderer may add.
+_QUOTES_AND_PERIOD = 7
+
+
 def check(
-    draft: DocstringDraft, facts: FunctionFacts, *, allow_examples: bool = False
+    draft: DocstringDraft, facts: FunctionFacts, *, allow_examples: bool = False, line_length: int | None = None
 ) -> tuple[str, ...]:
-    """The problems of `draft` as the docstring of `facts`; empty when it is fine."""
+    """The problems of `draft` as the docstring of `facts`; empty when it is fine.
+
+    With `line_length`, the summary line must fit it at the docstring's column.
+    """
     problems = [*_summary_problems(draft.summary), *_param_problems(draft, facts)]
+    if line_length is not None:
+        problems.extend(_fit_problems(draft, facts, line_length))
     if facts.target.kind is TargetKind.CLASS:
         if draft.returns is not None:
             problems.append("a class docstring has no Returns section: remove it")
@@ -29,6 +39,23 @@ def check(
     if not allow_examples and any(">>>" in text for text in _texts(draft)):
         problems.append("the docstring contains an example (`>>>`): remove examples")
     return tuple(problems)
+
+
+def summary_limit(facts: FunctionFacts, line_length: int) -> int:
+    """The longest summary sentence that fits on its line at the docstring's column."""
+    return line_length - facts.body_column - _QUOTES_AND_PERIOD
+
+
+def _fit_problems(draft: DocstringDraft, facts: FunctionFacts, line_length: int) -> list[str]:
+    sentence = first_sentence(draft.summary)
+    limit = summary_limit(facts, line_length)
+    if len(sentence) <= limit:
+        return []
+    problem = (
+        f"the summary sentence is {len(sentence)} characters; at this indentation the project's lines "
+        f"({line_length} columns) hold {max(limit, 0)}: write a shorter summary"
+    )
+    return [problem]
 
 
 def _summary_problems(summary: str) -> list[str]:
@@ -91,6 +118,40 @@ def _returns_problems(draft: DocstringDraft, facts: FunctionFacts) -> list[str]:
         return ["Returns is documented but the function returns no value: remove it"]
     if not draft.returns.strip():
         return ["the Returns description is empty"]
+    return _returns_type_problems(draft.returns_type, facts)
+
+
+# Type names whose meaning the code settles: what a display, a literal or an annotation builds.
+_BUILTIN_TYPES = {
+    name: name.lower() for name in ("list", "dict", "tuple", "set", "frozenset", "str", "bytes", "int", "float", "bool")
+}
+_BUILTIN_TYPES.update({"List": "list", "Dict": "dict", "Tuple": "tuple", "Set": "set", "FrozenSet": "frozenset"})
+
+
+def _base_type(text: str | None) -> str | None:
+    """`list` for `list[str]`, `typing.List[int]` or `List`; None for anything else (a union, a class)."""
+    if not text or "|" in text or "Optional" in text or "Union" in text:
+        return None
+    name = text.strip().split("[", 1)[0].strip().rsplit(".", 1)[-1]
+    return _BUILTIN_TYPES.get(name)
+
+
+def _returns_type_problems(drafted: str | None, facts: FunctionFacts) -> list[str]:
+    """A Returns type that the annotation, or what every return statement builds, contradicts."""
+    said = _base_type(drafted)
+    if said is None:
+        return []
+    annotated = _base_type(facts.returns)
+    if annotated is not None and annotated != said:
+        return [f"Returns says `{drafted}` but the function is annotated `-> {facts.returns}`: correct the type"]
+    built = {kind for kind in facts.return_kinds if kind != "None"}
+    if built and all(kind in _BUILTIN_TYPES.values() for kind in built) and said not in built:
+        shown = " or ".join(sorted(built))
+        return [f"Returns says `{drafted}` but every return statement gives a {shown}: correct the type"]
+    defined = {kind.rsplit(": ", 1)[-1] for kind in built if kind.startswith("function defined in the body: ")}
+    if built and len(defined) == len(built):
+        names = ", ".join(f"`{name}`" for name in sorted(defined))
+        return [f"Returns says `{drafted}` but the function returns the function it defines ({names}): describe that"]
     return []
 
 

@@ -62,6 +62,7 @@ def describe(
     common = {
         "target": target,
         "source": _source(definition, lines),
+        "body_column": _body_column(definition, lines),
         "decorators": tuple(ast.unparse(d) for d in definition.decorator_list),
         "class_name": enclosing.name if enclosing else None,
         "class_summary": _summary(ast.get_docstring(enclosing)) if enclosing else None,
@@ -88,6 +89,16 @@ def describe(
         ),
         **common,  # type: ignore[arg-type]
     )
+
+
+def _body_column(definition: Definition, lines: list[str]) -> int:
+    """Where the body's lines start: a docstring goes there (a one-line suite gets one indent more)."""
+    first = definition.body[0]
+    if first.lineno > definition.lineno:
+        line = lines[first.lineno - 1]
+        return len(line[: len(line) - len(line.lstrip(" \t"))].expandtabs(4))
+    line = lines[definition.lineno - 1]
+    return len(line[: len(line) - len(line.lstrip(" \t"))].expandtabs(4)) + 4
 
 
 def _summary(docstring: str | None) -> str | None:

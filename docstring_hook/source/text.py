@@ -14,12 +14,12 @@ import unicodedata
 from collections.abc import Callable, Iterable
 
 from docstring_hook.datatypes import Style
+from docstring_hook.sentences import SENTENCE_END
 
 _TAB_COLUMNS = 4
 # Below this many columns of text, wrapping would put a word or two per line.
 _MIN_TEXT_WIDTH = 20
 _DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
-_SENTENCE_END = re.compile(r"(?<![Ee]\.g\.)(?<![Ii]\.e\.)(?<=[.!?])\s+(?=[^\sa-z])")
 _VERBATIM_LINE = re.compile(r"\s|>>>|[-*+] |\d+[.)] |```|~~~")
 _FENCE = re.compile(r"\s*(```|~~~)")
 
@@ -68,7 +68,7 @@ def split_summary(summary: str, description: str) -> tuple[str, str]:
     """The first sentence, on one line, and the rest of the text as description."""
     text = "\n\n".join(part for part in (summary, description) if part)
     first, _, rest = text.partition("\n\n")
-    sentence, *overflow = _SENTENCE_END.split(inline(first), maxsplit=1)
+    sentence, *overflow = SENTENCE_END.split(inline(first), maxsplit=1)
     return sentence, "\n\n".join(part for part in (*overflow, rest.strip("\n")) if part)
 
 
