@@ -116,6 +116,14 @@ def test_an_invalid_reply_gets_one_repair_listing_its_problems() -> None:
     assert "parameter `b` is not documented" in repair[3].content
 
 
+def test_a_summary_not_in_the_imperative_mood_gets_a_repair() -> None:
+    completer = ScriptedCompleter({**GOOD, "summary": "Adds two numbers."}, GOOD)
+    generated, _ = generate(completer)
+    assert generated.outcome.status is Status.DOCUMENTED and generated.draft is not None
+    assert generated.draft.summary == "Add two numbers."
+    assert 'imperative mood ("Return ...", not "Adds ...")' in completer.requests[1][3].content
+
+
 def test_a_reply_still_invalid_after_the_repair_fails_and_is_not_cached() -> None:
     cache = MemoryCache()
     completer = ScriptedCompleter(MISSING_B, MISSING_B)
