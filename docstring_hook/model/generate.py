@@ -192,6 +192,7 @@ class Generator:
                     completion = await self._completer.complete(messages)
                 except TransientError as error:
                     error.attempts = attempts
+                    self._pacer.failed(error.retry_after, throttled=error.reason is Reason.RATE_LIMITED)
                     if error.retry_after is not None:
                         self._pacer.pause_for(error.retry_after)
                     raise
