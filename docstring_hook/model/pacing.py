@@ -20,9 +20,12 @@ order, for a free in-flight slot (`concurrency`), for its turn at admission
   quota the headers revealed (the most ever remaining, plus one) over the
   guessed window; none while nothing is known;
 - a token rate likewise, from `tpm` or the remaining-tokens header; a request
-  larger than the bucket enters once it is full and leaves it in debt;
+  larger than the bucket enters once it is full and leaves it in debt. The
+  server counts tokens its own way (Azure: from the prompt's characters);
+  the drops of the remaining-tokens header calibrate our estimates to it
+  (`rates.TokenScale`);
 - both rates times an AIMD multiplier (`rates.Multiplier`): each burst of
-  429s cuts it by 30%, it grows back by 0.02 per second;
+  429s cuts it by 30%, it grows back by 0.05 per second;
 - `pause_for(seconds)`, after a 429: no entry before the furthest deadline
   asked for, shared by all waiters;
 - `observe(...)`: when the server says no request is left though our own
@@ -51,7 +54,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from docstring_hook.model.rates import SAFETY, WINDOWS, Multiplier, TokenBucket, bucket_for, window_for
+from docstring_hook.model.rates import SAFETY, WINDOWS, Multiplier, TokenBucket, TokenScale, bucket_for, window_for
 
 HOLD = 1.0
 """Seconds, at most, that a "nothing left" header holds entries before one probes."""
@@ -94,7 +97,8 @@ class Pacer:
         self._answers: deque[float] = deque()  # times of observe(): answered requests
         self._window = WINDOWS[0]
         self._request_quota: int | None = None  # per guessed window, learned
-        self._token_quota: int | None = None
+        self._most_tokens_remaining: int | None = None  # in the server's tokens
+        self._scale = TokenScale()
         self._answered_rate: float | None = None  # answers per second before a 429, with no header
         self._measure_until = -math.inf
         self._multiplier = Multiplier()
@@ -128,8 +132,11 @@ class Pacer:
 
     def token_rate(self) -> float | None:
         """Estimated tokens per second admission allows now; None when unlimited."""
-        base = self.tpm / 60 if self.tpm is not None else self._learned(self._token_quota)
-        return None if base is None else base * SAFETY * self._multiplier.now(self._clock())
+        base = self.tpm / 60 if self.tpm is not None else self._learned(self._token_quota())
+        if base is None:
+            return None
+        # The quota is in the server's tokens, the bucket in our estimates.
+        return base / self._scale.ratio() * SAFETY * self._multiplier.now(self._clock())
 
     @asynccontextmanager
     async def slot(self, estimated_tokens: int) -> AsyncIterator[None]:
@@ -157,8 +164,8 @@ class Pacer:
             self._request_quota = max(self._request_quota or 0, remaining_requests + 1)
             self._requests_held_until = self._hold_end(now) if self._unexplained(remaining_requests, now) else -math.inf
         if remaining_tokens is not None:
-            last = self._entries[-1][1] if self._entries else 0
-            self._token_quota = max(self._token_quota or 0, remaining_tokens + last)
+            self._scale.observe(remaining_tokens)
+            self._most_tokens_remaining = max(self._most_tokens_remaining or 0, remaining_tokens)
             self._tokens_remaining = (remaining_tokens, self._hold_end(now))
 
     def rate_limited(self, retry_after: float | None) -> None:
@@ -167,7 +174,7 @@ class Pacer:
         self._forget_before(now - MEMORY)
         if retry_after is not None and retry_after > 0:
             self._window = max(self._window, window_for(retry_after))
-        if self._request_quota is None and self._token_quota is None and self.rpm is None and self.tpm is None:
+        if self._request_quota is None and self._most_tokens_remaining is None and self.rpm is None and self.tpm is None:
             # Nothing told us the quota: the rate the server did answer at until it refused is it.
             self._answered_rate = max(self._answered_rate or 0.0, self._recent_answer_rate(now))
             # The answers of the saturated moment arrive with its 429s and after: count them too.
@@ -204,6 +211,7 @@ class Pacer:
             if bucket is not None:
                 bucket.take(amount, now)
         self._entries.append((now, tokens))
+        self._scale.admitted(tokens)
 
     def _ready_at(self, tokens: int, now: float) -> float:
         self._forget_before(now - MEMORY)
@@ -228,6 +236,12 @@ class Pacer:
         span = max(self._window, min(RATE_SPAN, now - first))
         return max(1, sum(1 for t in self._answers if t > now - span)) / span
 
+    def _token_quota(self) -> int | None:
+        # The most ever remaining, plus the server's cost of the request that left it.
+        if self._most_tokens_remaining is None:
+            return None
+        return self._most_tokens_remaining + self._server_tokens(self._scale.typical())
+
     def _learned(self, quota: int | None) -> float | None:
         return None if quota is None else quota / self._window
 
@@ -241,7 +255,10 @@ class Pacer:
         if self._tokens_remaining is None:
             return -math.inf
         remaining, until = self._tokens_remaining
-        return until if tokens > remaining else -math.inf
+        return until if self._server_tokens(tokens) > remaining else -math.inf
+
+    def _server_tokens(self, tokens: int) -> int:
+        return math.ceil(tokens * self._scale.ratio())
 
     def _unexplained(self, remaining_requests: int, now: float) -> bool:
         # Paced at the quota, the window is often exactly full: that is no news. Full while

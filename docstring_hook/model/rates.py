@@ -11,6 +11,8 @@ only grows when a 429's retry-after shows a longer one.
 from __future__ import annotations
 
 import math
+import statistics
+from collections import deque
 from dataclasses import dataclass
 
 WINDOWS = (1.0, 10.0, 60.0)
@@ -27,7 +29,7 @@ arrives, a little after we admit it, and arrival jitter must not push two into o
 DECREASE = 0.7
 """A 429 multiplies the admission rate by this (multiplicative decrease)."""
 
-RECOVERY = 0.02
+RECOVERY = 0.05
 """The multiplier grows back by this much per second without a 429 (additive increase)."""
 
 LOWEST_MULTIPLIER = 0.05
@@ -108,3 +110,48 @@ def bucket_for(rate: float, unit: float, now: float, bucket: TokenBucket | None)
     if bucket.rate != rate or bucket.capacity != capacity:
         bucket.retune(rate, capacity, now)
     return bucket
+
+
+class TokenScale:
+    """How many of the server's rate-limit tokens one of our estimated tokens is worth.
+
+    Azure counts a request against the quota by its own estimate (from the
+    prompt's characters, plus max_tokens); ours is tiktoken's count, or an
+    offline over-estimate. Between two answers the remaining-tokens header
+    drops by the server's cost of the requests that arrived in between:
+    usually one, so the median drop, over the median of our estimates, is
+    the ratio. Drops are noisy (answers out of order, windows refilling),
+    hence the medians and the minimum sample.
+    """
+
+    SAMPLES = 16
+    """Drops and estimates kept (the most recent)."""
+
+    MINIMUM = 4
+    """Drops needed before the ratio is trusted; until then it is 1."""
+
+    def __init__(self) -> None:
+        self._previous: int | None = None
+        self._drops: deque[int] = deque(maxlen=self.SAMPLES)
+        self._estimates: deque[int] = deque(maxlen=self.SAMPLES)
+
+    def admitted(self, tokens: int) -> None:
+        """Our estimate of a request just admitted."""
+        if tokens > 0:
+            self._estimates.append(tokens)
+
+    def observe(self, remaining: int) -> None:
+        """A remaining-tokens header."""
+        if self._previous is not None and remaining < self._previous:
+            self._drops.append(self._previous - remaining)
+        self._previous = remaining
+
+    def typical(self) -> int:
+        """Our median estimate of a request (0 before any)."""
+        return int(statistics.median(self._estimates)) if self._estimates else 0
+
+    def ratio(self) -> float:
+        """Server tokens per estimated token: 1 until enough drops were seen."""
+        if len(self._drops) < self.MINIMUM or not self._estimates:
+            return 1.0
+        return statistics.median(self._drops) / statistics.median(self._estimates)
