@@ -27,8 +27,8 @@ wall time, exit code and whether every target got its docstring. The goals
 (issue 12): goodput >= 90% of the quota, <= 5% of requests answered 429, no
 idle gap over 2 s.
 
-The quotas are small so that a run spans a few windows: 120 RPM (2 a
-second) for the 1- and 10-second windows and 45 targets (about 23 s at the
+The quotas are small so that a run spans a few windows: 300 RPM (5 a
+second) for the 1- and 10-second windows and 90 targets (about 19 s at the
 quota), 60 RPM for the minute window and 90 targets (a minute and a half at
 the quota, or one burst and a wait). Every CLI run is bounded by
 `--timeout` seconds.
@@ -68,7 +68,7 @@ class Quota:
         return self.rpm * PER_REQUEST_TOKENS
 
 
-QUOTAS = {1.0: Quota(120, 5, 9), 10.0: Quota(120, 5, 9), 60.0: Quota(60, 10, 9)}
+QUOTAS = {1.0: Quota(300, 9, 10), 10.0: Quota(300, 9, 10), 60.0: Quota(60, 9, 10)}
 
 
 def scenario(kind: str, quota: Quota) -> tuple[dict[str, object], list[str]]:
