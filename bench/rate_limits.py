@@ -33,7 +33,11 @@ quota), 60 RPM for the minute window and 90 targets (a minute and a half at
 the quota, or one burst and a wait). Every CLI run is bounded by
 `--timeout` seconds.
 
-    python bench/rate_limits.py [--windows 1,10,60] [--only rpm,rpm-flag,rpm-bare,tpm,tpm-flag] [--latency 0.3]
+`--long` adds one run of about 5 minutes: 30 targets against 5 requests a
+minute (60-second window), no --rpm, where a request refused twice meets
+the retry layer's per-request wait cap.
+
+    python bench/rate_limits.py [--windows 1,10,60] [--only rpm,rpm-flag,rpm-bare,tpm,tpm-flag] [--latency 0.3] [--long]
 """
 
 from __future__ import annotations
@@ -67,6 +71,9 @@ class Quota:
         """The token quota admitting `rpm` requests of `PER_REQUEST_TOKENS`."""
         return self.rpm * PER_REQUEST_TOKENS
 
+
+LONG = Quota(5, 5, 6)
+"""`--long`: 30 targets against 5 requests a minute, where the retry caps matter."""
 
 QUOTAS = {1.0: Quota(300, 9, 10), 10.0: Quota(300, 9, 10), 60.0: Quota(60, 9, 10)}
 
@@ -104,6 +111,8 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(SCENARIOS), help="scenarios, comma-separated")
     parser.add_argument("--latency", type=float, default=0.3, help="seconds the fake takes per answer")
     parser.add_argument("--timeout", type=float, default=240.0, help="seconds one CLI run may take")
+    parser.add_argument("--long", action="store_true",
+                        help="add the ~5-minute scenario: 5 RPM over 60 s, 30 targets, no --rpm")
     arguments = parser.parse_args()
     windows = [float(w) for w in arguments.windows.split(",")]
     kinds = [k for k in arguments.only.split(",") if k]
@@ -112,20 +121,21 @@ def main() -> None:
         parser.error(f"unknown scenario or window: {unknown}")
     print_environment()
     rows: list[tuple[float, str, Quota, RunFigures, list[tuple[float, float]]]] = []
+    plan = [(window, QUOTAS[window], kind) for window in windows for kind in kinds]
+    if arguments.long:
+        plan.append((60.0, LONG, "rpm"))
     with tempfile.TemporaryDirectory(prefix="bench-rates-") as temporary:
         project = Path(temporary, "project")
-        for window in windows:
-            quota = QUOTAS[window]
-            for kind in kinds:
-                limits, flags = scenario(kind, quota)
-                write_project(project, quota.files, quota.functions)
-                with FakeAzure(latency=arguments.latency, rate_window=window, **limits) as fake:  # type: ignore[arg-type]
-                    figures = run_cli(fake, project, ["--concurrency", "8", "--no-cache", *flags],
-                                      timeout=arguments.timeout)
-                    intervals = list(fake.intervals)
-                rows.append((window, kind, quota, figures, intervals))
-                print(f"{window:g} s {kind}: {figures.wall:.1f} s, {figures.status_counts}, exit {figures.exit_code}",
-                      flush=True)
+        for window, quota, kind in plan:
+            limits, flags = scenario(kind, quota)
+            write_project(project, quota.files, quota.functions)
+            with FakeAzure(latency=arguments.latency, rate_window=window, **limits) as fake:  # type: ignore[arg-type]
+                figures = run_cli(fake, project, ["--concurrency", "8", "--no-cache", *flags],
+                                  timeout=arguments.timeout)
+                intervals = list(fake.intervals)
+            rows.append((window, kind, quota, figures, intervals))
+            print(f"{window:g} s {kind}: {figures.wall:.1f} s, {figures.status_counts}, exit {figures.exit_code}",
+                  flush=True)
     print(f"\nlatency {arguments.latency} s, --concurrency 8, --no-cache\n")
     print("| window | scenario | quota | targets | requests | 429s | 429 share | goodput vs quota "
           "| longest idle gap s | wall s | documented | exit |")
