@@ -6,8 +6,9 @@ Every request of a run passes through one `Pacer`, in one event loop:
         ...send the request...
     pacer.observe(remaining_requests, remaining_tokens)
 
-and, when it failed to be retried, `pacer.failed(retry_after, throttled=...)`
-(which calls `rate_limited` for a 429) and `pacer.pause_for(retry_after)`.
+and, when it failed transiently (to be retried), `pacer.failed(retry_after,
+throttled=...)` (which calls `rate_limited` for a 429) and
+`pacer.pause_for(retry_after)`.
 
 Azure OpenAI counts a deployment's per-minute quota over short windows,
 typically 1 or 10 seconds (600 RPM: at most 10 requests in any second), and
@@ -154,7 +155,7 @@ class Pacer:
                 self._in_flight -= 1
 
     def observe(self, remaining_requests: int | None, remaining_tokens: int | None) -> None:
-        """Take in an answer and what the server says remains; None (header absent) changes nothing."""
+        """Take in an answer and what the server says remains; a None (header absent) leaves that limit be."""
         now = self._clock()
         self._answers.append(now)
         self._forget_before(now - MEMORY)
