@@ -38,6 +38,11 @@ minute (60-second window), no --rpm, where a request refused twice meets
 the retry layer's per-request wait cap.
 
     python bench/rate_limits.py [--windows 1,10,60] [--only rpm,rpm-flag,rpm-bare,tpm,tpm-flag] [--latency 0.3] [--long]
+        [--concurrency 8] [--quota RPM] [--size FILESxFUNCTIONS]
+
+The issue's shape (600 RPM over 1 s, concurrency 32, 450 targets):
+
+    python bench/rate_limits.py --windows 1 --only rpm,rpm-flag --quota 600 --size 45x10 --concurrency 32 --latency 0.5
 """
 
 from __future__ import annotations
@@ -90,6 +95,12 @@ def scenario(kind: str, quota: Quota) -> tuple[dict[str, object], list[str]]:
     }[kind]  # type: ignore[return-value]
 
 
+def custom(quota: Quota, rpm: int | None, size: str | None) -> Quota:
+    """`quota` with the RPM and project size given on the command line, if any."""
+    files, functions = (int(n) for n in size.split("x")) if size else (quota.files, quota.functions)
+    return Quota(rpm or quota.rpm, files, functions)
+
+
 def idle_gap(intervals: list[tuple[float, float]]) -> float:
     """The longest time between the first arrival and the last answer with no request at the server."""
     ordered = sorted(intervals)
@@ -111,6 +122,9 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(SCENARIOS), help="scenarios, comma-separated")
     parser.add_argument("--latency", type=float, default=0.3, help="seconds the fake takes per answer")
     parser.add_argument("--timeout", type=float, default=240.0, help="seconds one CLI run may take")
+    parser.add_argument("--concurrency", type=int, default=8, help="the CLI's --concurrency")
+    parser.add_argument("--quota", type=int, help="RPM of every window's quota instead of the defaults")
+    parser.add_argument("--size", help="FILESxFUNCTIONS of the project instead of the defaults, e.g. 45x10")
     parser.add_argument("--long", action="store_true",
                         help="add the ~5-minute scenario: 5 RPM over 60 s, 30 targets, no --rpm")
     arguments = parser.parse_args()
@@ -121,7 +135,8 @@ def main() -> None:
         parser.error(f"unknown scenario or window: {unknown}")
     print_environment()
     rows: list[tuple[float, str, Quota, RunFigures, list[tuple[float, float]]]] = []
-    plan = [(window, QUOTAS[window], kind) for window in windows for kind in kinds]
+    plan = [(window, custom(QUOTAS[window], arguments.quota, arguments.size), kind)
+            for window in windows for kind in kinds]
     if arguments.long:
         plan.append((60.0, LONG, "rpm"))
     with tempfile.TemporaryDirectory(prefix="bench-rates-") as temporary:
@@ -130,13 +145,13 @@ def main() -> None:
             limits, flags = scenario(kind, quota)
             write_project(project, quota.files, quota.functions)
             with FakeAzure(latency=arguments.latency, rate_window=window, **limits) as fake:  # type: ignore[arg-type]
-                figures = run_cli(fake, project, ["--concurrency", "8", "--no-cache", *flags],
+                figures = run_cli(fake, project, ["--concurrency", str(arguments.concurrency), "--no-cache", *flags],
                                   timeout=arguments.timeout)
                 intervals = list(fake.intervals)
             rows.append((window, kind, quota, figures, intervals))
             print(f"{window:g} s {kind}: {figures.wall:.1f} s, {figures.status_counts}, exit {figures.exit_code}",
                   flush=True)
-    print(f"\nlatency {arguments.latency} s, --concurrency 8, --no-cache\n")
+    print(f"\nlatency {arguments.latency} s, --concurrency {arguments.concurrency}, --no-cache\n")
     print("| window | scenario | quota | targets | requests | 429s | 429 share | goodput vs quota "
           "| longest idle gap s | wall s | documented | exit |")
     print("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
