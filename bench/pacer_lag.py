@@ -5,8 +5,10 @@ counts them when they arrive. The CLI is run with `Pacer._admit` wrapped to
 log each admission's `time.monotonic()` (the same clock as the fake's arrival
 times on Linux) against the fake (latency 0.5 s, `--concurrency 8
 --no-cache`), for a small and a large generated project; the lag of the
-first two batches is printed. A lag beyond `pacing.ARRIVAL_MARGIN` (1 s) lets
-the pacer reopen its window before the server does.
+first two batches is printed. Admissions are spread evenly at the quota's
+per-second rate; a lag that is the same for every request only shifts them,
+but one that differs (the first batch waiting on prompt building, the next
+not) bunches them at the server, where a 1-second window counts them.
 
     python bench/pacer_lag.py [--sizes 3x10,50x20]
 """

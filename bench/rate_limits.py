@@ -1,98 +1,169 @@
-"""Server-side rpm/tpm quotas: goodput, 429s and wall time, with and without --rpm/--tpm.
+"""The pacer against server quotas counted over 1-, 10- and 60-second windows.
 
-The fake Azure server (tests/fake_azure.py) enforces a quota over a sliding
-window of `rate_window` seconds and answers 429 with retry-after (and
-x-ratelimit-remaining-* headers on every answer), as Azure does. The window
-is kept at Azure's 60 s: the tool's pacer also counts --rpm/--tpm over a
-fixed 60-s window (`docstring_hook.model.pacing.WINDOW`), so a shortened fake
-window would not be the same quota seen from both sides. To keep a run near
-a minute the quotas are small and the project is sized to need two windows:
-45 targets (5 files x 9 functions) against 30 requests per minute, or a
-token quota that admits about 29 requests per minute.
+Azure OpenAI enforces a deployment's per-minute quota over short windows:
+"rate limiting will occur for a 600-RPM deployment if more than 10 requests
+are received during each 1-second period". The fake Azure server
+(tests/fake_azure.py) does the same when asked: `rate_window` seconds
+holding the quota scaled to it, a 429 whose retry-after-ms is the window's
+remainder, x-ratelimit-remaining-* headers for that window (or none, with
+`rate_headers=False`).
 
-Each scenario runs the real CLI once (`--concurrency 8 --no-cache`, the
-project regenerated first):
+For each window the real CLI runs once per scenario (`--concurrency 8
+--no-cache`, the project regenerated first, the fake answering after
+`--latency` seconds):
 
-- rpm quota, no flag     (the tool learns only from 429s and headers)
-- rpm quota, --rpm 30    (the pacer knows the quota)
+- rpm quota, no flag         (the pacer learns from the headers and 429s)
+- rpm quota, --rpm <quota>
+- rpm quota, no headers      (the pacer learns from 429s alone)
 - tpm quota, no flag
 - tpm quota, --tpm <quota>
 
-Reported per scenario: total requests, how many were answered 429 and their
-share, successful (200) requests per minute of wall time (goodput) against
-the quota, wall time against the ideal (all targets sent as fast as the
-quota allows: one window per `quota` requests, so ceil(targets/quota) - 1
-waits of 60 s, plus the answers of the last window), exit code and whether
-every target got its docstring.
+Reported, from the server's side: requests, 429s and their share; goodput:
+200s per second over the active span (first arrival to last answer)
+against the quota's rate (for tpm: requests of `PER_REQUEST_TOKENS` the
+quota admits); the longest time with work pending and nothing in flight
+(between the first arrival and the last answer, no request at the server);
+wall time, exit code and whether every target got its docstring. The goals
+(issue 12): goodput >= 90% of the quota, <= 5% of requests answered 429, no
+idle gap over 2 s.
 
-`--long` adds one scenario of about 4 minutes: 30 targets against 5
-requests per minute with no --rpm. It shows the run-wide retry wait cap
-(`RetryPolicy.max_wait_per_run`, 900 s) being summed over requests waiting
-in parallel: the run gives up on targets after about 4 minutes of wall time.
+The quotas are small so that a run spans a few windows: 300 RPM (5 a
+second) for the 1- and 10-second windows and 90 targets (about 19 s at the
+quota), 60 RPM for the minute window and 90 targets (a minute and a half at
+the quota, or one burst and a wait). Every CLI run is bounded by
+`--timeout` seconds.
 
-    python bench/rate_limits.py [--only rpm|tpm] [--latency 0.3] [--long]
+`--long` adds one run of about 5 minutes: 30 targets against 5 requests a
+minute (60-second window), no --rpm, where a request refused twice meets
+the retry layer's per-request wait cap.
+
+    python bench/rate_limits.py [--windows 1,10,60] [--only rpm,rpm-flag,rpm-bare,tpm,tpm-flag] [--latency 0.3] [--long]
+        [--concurrency 8] [--quota RPM] [--size FILESxFUNCTIONS]
+
+The issue's shape (600 RPM over 1 s, concurrency 32, 450 targets):
+
+    python bench/rate_limits.py --windows 1 --only rpm,rpm-flag --quota 600 --size 45x10 --concurrency 32 --latency 0.5
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import print_environment
-from _project import FakeAzure, run_cli, write_project
+from _project import FakeAzure, RunFigures, run_cli, write_project
 
-FILES, FUNCTIONS = 5, 9
-RPM = 30
-# The fake charges the billed prompt tokens (real encoding, chat overhead and
-# schema) plus max_tokens (600 by default) per request: 763 + 600 for these
-# functions, so this admits 29 a minute.
-TPM = 39_600
+# The fake charges the prompt's billed tokens (real encoding) plus max_tokens
+# (600 by default) per request: about 763 + 600 for these functions.
 PER_REQUEST_TOKENS = 1_363
+SCENARIOS = ("rpm", "rpm-flag", "rpm-bare", "tpm", "tpm-flag")
+
+
+@dataclass(frozen=True)
+class Quota:
+    """The quota and project size for one window length."""
+
+    rpm: int
+    files: int
+    functions: int
+
+    @property
+    def tpm(self) -> int:
+        """The token quota admitting `rpm` requests of `PER_REQUEST_TOKENS`."""
+        return self.rpm * PER_REQUEST_TOKENS
+
+
+LONG = Quota(5, 5, 6)
+"""`--long`: 30 targets against 5 requests a minute, where the retry caps matter."""
+
+QUOTAS = {1.0: Quota(300, 9, 10), 10.0: Quota(300, 9, 10), 60.0: Quota(60, 9, 10)}
+
+
+def scenario(kind: str, quota: Quota) -> tuple[dict[str, object], list[str]]:
+    """The fake's limits and the CLI's flags of one scenario."""
+    rpm, tpm = {"rpm": quota.rpm}, {"tpm": quota.tpm}
+    return {
+        "rpm": (rpm, []),
+        "rpm-flag": (rpm, ["--rpm", str(quota.rpm)]),
+        "rpm-bare": ({**rpm, "rate_headers": False}, []),
+        "tpm": (tpm, []),
+        "tpm-flag": (tpm, ["--tpm", str(quota.tpm)]),
+    }[kind]  # type: ignore[return-value]
+
+
+def custom(quota: Quota, rpm: int | None, size: str | None) -> Quota:
+    """`quota` with the RPM and project size given on the command line, if any."""
+    files, functions = (int(n) for n in size.split("x")) if size else (quota.files, quota.functions)
+    return Quota(rpm or quota.rpm, files, functions)
+
+
+def idle_gap(intervals: list[tuple[float, float]]) -> float:
+    """The longest time between the first arrival and the last answer with no request at the server."""
+    ordered = sorted(intervals)
+    longest, busy_until = 0.0, ordered[0][1]
+    for start, end in ordered[1:]:
+        longest = max(longest, start - busy_until)
+        busy_until = max(busy_until, end)
+    return longest
+
+
+def active_span(intervals: list[tuple[float, float]]) -> float:
+    """Seconds from the first arrival to the last answer."""
+    return max(end for _, end in intervals) - min(start for start, _ in intervals)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", choices=("rpm", "tpm"), help="run one kind of quota only")
+    parser.add_argument("--windows", default="1,10,60", help="server window lengths in seconds (of 1, 10, 60)")
+    parser.add_argument("--only", default=",".join(SCENARIOS), help="scenarios, comma-separated")
     parser.add_argument("--latency", type=float, default=0.3, help="seconds the fake takes per answer")
-    parser.add_argument("--long", action="store_true", help="add the ~4-minute wait-cap scenario (5 rpm, 30 targets)")
+    parser.add_argument("--timeout", type=float, default=240.0, help="seconds one CLI run may take")
+    parser.add_argument("--concurrency", type=int, default=8, help="the CLI's --concurrency")
+    parser.add_argument("--quota", type=int, help="RPM of every window's quota instead of the defaults")
+    parser.add_argument("--size", help="FILESxFUNCTIONS of the project instead of the defaults, e.g. 45x10")
+    parser.add_argument("--long", action="store_true",
+                        help="add the ~5-minute scenario: 5 RPM over 60 s, 30 targets, no --rpm")
     arguments = parser.parse_args()
-    scenarios = [
-        ("rpm", f"rpm={RPM}/60 s, no --rpm", {"rpm": RPM}, []),
-        ("rpm", f"rpm={RPM}/60 s, --rpm {RPM}", {"rpm": RPM}, ["--rpm", str(RPM)]),
-        ("tpm", f"tpm={TPM}/60 s, no --tpm", {"tpm": TPM}, []),
-        ("tpm", f"tpm={TPM}/60 s, --tpm {TPM}", {"tpm": TPM}, ["--tpm", str(TPM)]),
-    ]
-    if arguments.long:
-        scenarios.append(("long", "rpm=5/60 s, no --rpm, 30 targets", {"rpm": 5}, []))
+    windows = [float(w) for w in arguments.windows.split(",")]
+    kinds = [k for k in arguments.only.split(",") if k]
+    unknown = [k for k in kinds if k not in SCENARIOS] + [w for w in windows if w not in QUOTAS]
+    if unknown:
+        parser.error(f"unknown scenario or window: {unknown}")
     print_environment()
-    rows = []
+    rows: list[tuple[float, str, Quota, RunFigures, list[tuple[float, float]]]] = []
+    plan = [(window, custom(QUOTAS[window], arguments.quota, arguments.size), kind)
+            for window in windows for kind in kinds]
+    if arguments.long:
+        plan.append((60.0, LONG, "rpm"))
     with tempfile.TemporaryDirectory(prefix="bench-rates-") as temporary:
         project = Path(temporary, "project")
-        for kind, label, limits, flags in scenarios:
-            if arguments.only and kind != arguments.only:
-                continue
-            targets = write_project(project, 5, 6) if kind == "long" else write_project(project, FILES, FUNCTIONS)
-            with FakeAzure(latency=arguments.latency, rate_window=60.0, **limits) as fake:
-                figures = run_cli(fake, project, ["--concurrency", "8", "--no-cache", *flags], timeout=600)
-            per_minute = {"rpm": RPM, "tpm": TPM // PER_REQUEST_TOKENS, "long": limits.get("rpm", 0)}[kind]
-            ideal = 60.0 * (math.ceil(targets / per_minute) - 1) + arguments.latency * math.ceil((targets % per_minute or per_minute) / 8)
-            rows.append((label, per_minute, targets, figures, ideal))
-            print(f"{label}: {figures.wall:.1f} s, {figures.requests} requests, {figures.status_counts}, exit {figures.exit_code}", flush=True)
-            print("  " + figures.stderr_tail.replace("\n", "\n  "), flush=True)
-    print()
-    print(f"targets: {rows[0][2]} (the --long scenario: 30), latency {arguments.latency} s, --concurrency 8, fake window 60 s\n")
-    print("| scenario | quota (requests/min) | requests | 429s | 429 share | 200s | goodput (200s/min of wall) | wall s | ideal s | documented | exit |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for label, per_minute, targets, f, ideal in rows:
-        throttled = f.status_counts.get(429, 0)
-        ok = f.status_counts.get(200, 0)
-        share = 100.0 * throttled / f.requests if f.requests else 0.0
-        goodput = 60.0 * ok / f.wall if f.wall else 0.0
-        print(f"| {label} | {per_minute} | {f.requests} | {throttled} | {share:.0f}% | {ok} | {goodput:.1f} | {f.wall:.1f} | {ideal:.1f} | {f.documented}/{f.functions} | {f.exit_code} |")
+        for window, quota, kind in plan:
+            limits, flags = scenario(kind, quota)
+            write_project(project, quota.files, quota.functions)
+            with FakeAzure(latency=arguments.latency, rate_window=window, **limits) as fake:  # type: ignore[arg-type]
+                figures = run_cli(fake, project, ["--concurrency", str(arguments.concurrency), "--no-cache", *flags],
+                                  timeout=arguments.timeout)
+                intervals = list(fake.intervals)
+            rows.append((window, kind, quota, figures, intervals))
+            print(f"{window:g} s {kind}: {figures.wall:.1f} s, {figures.status_counts}, exit {figures.exit_code}",
+                  flush=True)
+    print(f"\nlatency {arguments.latency} s, --concurrency {arguments.concurrency}, --no-cache\n")
+    print("| window | scenario | quota | targets | requests | 429s | 429 share | goodput vs quota "
+          "| longest idle gap s | wall s | documented | exit |")
+    print("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for window, kind, quota, f, intervals in rows:
+        throttled, ok = f.status_counts.get(429, 0), f.status_counts.get(200, 0)
+        per_second = quota.rpm / 60
+        goodput = ok / active_span(intervals) / per_second if intervals else 0.0
+        label = f"{quota.tpm:,} TPM" if kind.startswith("tpm") else f"{quota.rpm} RPM"
+        print(f"| {window:g} s | {kind} | {label} | {f.functions} | {f.requests} | {throttled} "
+              f"| {100.0 * throttled / max(1, f.requests):.1f}% | {100.0 * goodput:.0f}% "
+              f"| {idle_gap(intervals) if intervals else 0.0:.1f} | {f.wall:.1f} | {f.documented}/{f.functions} "
+              f"| {f.exit_code} |")
 
 
 if __name__ == "__main__":

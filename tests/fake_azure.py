@@ -43,6 +43,14 @@ service bills it (see `billed_prompt_tokens`), ``completion_tokens`` are the
 tokens of the answer; the tpm quota and the context window count the prompt
 tokens, and the quota adds the requested max_tokens/max_completion_tokens, as
 Azure does.
+
+Rate limits (`rpm`, `tpm`) are enforced as Azure documents: over a sliding
+window of `rate_window` seconds (1 or 10 on Azure; 60 by default here) that
+holds the per-minute quota scaled to it (600 RPM over 1 s: 10 a second). A
+refusal is a 429 whose retry-after-ms is the time until the oldest request
+counted leaves the window (retry-after: that, in whole seconds, at least 1);
+every answer reports x-ratelimit-limit/remaining-requests/-tokens for the
+window, unless `rate_headers=False` (a server that sends none).
 """
 
 from __future__ import annotations
@@ -51,6 +59,7 @@ import ast
 import functools
 import itertools
 import json
+import math
 import re
 import socket
 import textwrap
@@ -461,6 +470,7 @@ class FakeAzure:
         rpm: int | None = None,
         tpm: int | None = None,
         rate_window: float = 60.0,
+        rate_headers: bool = True,
         context_window: int | None = None,
     ) -> None:
         if unsupported not in ("400", "500"):
@@ -475,6 +485,7 @@ class FakeAzure:
         self.rejected_parameters = frozenset(rejected_parameters)
         self.latency, self.rpm, self.tpm = latency, rpm, tpm
         self.rate_window, self.context_window = rate_window, context_window
+        self.rate_headers = rate_headers
         self.requests: list[RecordedRequest] = []
         self.intervals: list[tuple[float, float]] = []  # (start, end) of answered requests
         self.status_counts: Counter[int] = Counter()
@@ -632,8 +643,10 @@ class FakeAzure:
             return send(*refusal)
         limited = self._take_quota(body)
         if limited is not None:
-            return send(429, _rate_limit_body(limited), {"retry-after": str(limited),
-                                                       "retry-after-ms": str(limited * 1000)})
+            # Whole seconds in retry-after (at least 1), the remainder itself in retry-after-ms.
+            seconds = max(1, math.ceil(limited))
+            return send(429, _rate_limit_body(seconds), {"retry-after": str(seconds),
+                                                       "retry-after-ms": str(math.ceil(limited * 1000))})
         content = self._content(body, target, source, fault)
         finish = fault.finish_reason
         if fault.kind == "truncate":
@@ -691,36 +704,53 @@ class FakeAzure:
             return 400, _context_body(self.context_window, used)
         return None
 
-    def _take_quota(self, body: Mapping[str, Any]) -> int | None:
-        """Count this request against rpm/tpm; seconds to wait when over a limit."""
+    def _window_quota(self) -> tuple[float | None, float | None]:
+        """(requests, tokens) allowed per `rate_window`: the per-minute quota scaled to it."""
+        scale = self.rate_window / 60.0
+        return (None if self.rpm is None else self.rpm * scale,
+                None if self.tpm is None else self.tpm * scale)
+
+    def _take_quota(self, body: Mapping[str, Any]) -> float | None:
+        """Count this request against rpm/tpm; seconds to wait when over a limit.
+
+        As Azure does, the per-minute quota is enforced over `rate_window`
+        seconds, scaled: 600 RPM over a 1-second window is 10 requests in any
+        second. The wait is what remains until the oldest request counted
+        leaves the window.
+        """
         if self.rpm is None and self.tpm is None:
             return None
         cost = billed_prompt_tokens(body, self.model_name) + int(
             body.get("max_completion_tokens") or body.get("max_tokens") or 0)
+        requests, tokens = self._window_quota()
         now = time.monotonic()
         with self._lock:
             while self._window and self._window[0][0] <= now - self.rate_window:
                 self._window.popleft()
-            over_requests = self.rpm is not None and len(self._window) >= self.rpm
-            over_tokens = self.tpm is not None and (
-                sum(t for _, t in self._window) + cost > self.tpm)
+            over_requests = requests is not None and len(self._window) + 1 > requests
+            over_tokens = tokens is not None and (
+                sum(t for _, t in self._window) + cost > tokens)
             if over_requests or over_tokens:
                 self.throttled += 1
                 oldest = self._window[0][0] if self._window else now
-                return max(1, int(oldest + self.rate_window - now + 0.999))
+                return max(0.001, oldest + self.rate_window - now)
             self._window.append((now, cost))
             return None
 
     def _rate_headers(self) -> dict[str, str]:
+        """The x-ratelimit-* headers: limits and what remains, for the current window."""
+        if not self.rate_headers:
+            return {}
+        requests, tokens = self._window_quota()
         with self._lock:
-            used, tokens = len(self._window), sum(t for _, t in self._window)
+            used, spent = len(self._window), sum(t for _, t in self._window)
         headers = {}
-        if self.rpm is not None:
-            headers["x-ratelimit-limit-requests"] = str(self.rpm)
-            headers["x-ratelimit-remaining-requests"] = str(max(0, self.rpm - used))
-        if self.tpm is not None:
-            headers["x-ratelimit-limit-tokens"] = str(self.tpm)
-            headers["x-ratelimit-remaining-tokens"] = str(max(0, self.tpm - tokens))
+        if requests is not None:
+            headers["x-ratelimit-limit-requests"] = str(int(requests))
+            headers["x-ratelimit-remaining-requests"] = str(max(0, int(requests) - used))
+        if tokens is not None:
+            headers["x-ratelimit-limit-tokens"] = str(int(tokens))
+            headers["x-ratelimit-remaining-tokens"] = str(max(0, int(tokens) - spent))
         return headers
 
     def _content(self, body: Mapping[str, Any], target: str | None, source: str | None,

@@ -328,7 +328,8 @@ def test_rpm_limit() -> None:
 
 def test_tpm_limit_and_window() -> None:
     cost = billed_prompt_tokens({"messages": messages()}) + 50
-    with FakeAzure(api_key=KEY, tpm=cost + 10, rate_window=0.3) as fake:
+    # The quota is per minute, enforced over the window: cost + 10 tokens per 0.3 s.
+    with FakeAzure(api_key=KEY, tpm=(cost + 10) * 200, rate_window=0.3) as fake:
         client = azure(fake)
         ask(client, max_tokens=50)
         with pytest.raises(openai.RateLimitError):
@@ -401,3 +402,36 @@ def test_the_schema_is_billed_without_its_validation_keywords() -> None:
     shown = billed_prompt_tokens({"messages": messages(), "response_format": response_format})
     assert shown - plain == 14 + 9
     assert billed_prompt_tokens({"messages": messages(), "response_format": {"type": "json_object"}}) == plain
+
+
+def test_a_short_window_holds_the_quota_scaled_to_it() -> None:
+    # Azure: "rate limiting will occur for a 600-RPM deployment if more than 10
+    # requests are received during each 1-second period".
+    with FakeAzure(api_key=KEY, rpm=600, rate_window=1.0) as fake:
+        client = azure(fake)
+        remaining, answered = [], []
+        for _ in range(10):
+            raw = client.chat.completions.with_raw_response.create(model="dep", messages=messages())
+            remaining.append(raw.headers["x-ratelimit-remaining-requests"])
+            answered.append(time.monotonic())
+        assert remaining == [str(n) for n in range(9, -1, -1)]
+        sent = time.monotonic()
+        with pytest.raises(openai.RateLimitError) as caught:
+            ask(client)
+        headers = caught.value.response.headers
+        assert headers["retry-after"] == "1"
+        # The oldest was counted before its answer came back: it leaves the window by then + 1 s.
+        assert 0 < int(headers["retry-after-ms"]) <= 1000 * (answered[0] + 1 - sent) + 1
+        time.sleep(int(headers["retry-after-ms"]) / 1000 + 0.05)
+        ask(client)
+        assert fake.throttled == 1 and fake.status_counts == {200: 11, 429: 1}
+
+
+def test_rate_headers_can_be_left_out() -> None:
+    with FakeAzure(api_key=KEY, rpm=60, rate_window=1.0, rate_headers=False) as fake:
+        client = azure(fake)
+        raw = client.chat.completions.with_raw_response.create(model="dep", messages=messages())
+        assert not [name for name in raw.headers if name.lower().startswith("x-ratelimit")]
+        with pytest.raises(openai.RateLimitError) as caught:
+            ask(client)  # 60 RPM over 1 s: one a second
+        assert caught.value.response.headers["retry-after"] == "1"

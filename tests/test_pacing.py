@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import selectors
-from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 import pytest
 
-from docstring_hook.model.pacing import MAX_PAUSE, Pacer
+from docstring_hook.model.pacing import ARRIVAL_MARGIN, HOLD, MAX_PAUSE, Pacer
+from docstring_hook.model.rates import DECREASE, RECOVERY, SAFETY
 
 T = TypeVar("T")
 
@@ -89,33 +90,44 @@ def paced(clock: FakeClock, **limits: int | None) -> Pacer:
     return Pacer(clock=clock, sleep=clock.sleep, **limits)  # type: ignore[arg-type]
 
 
-def test_rpm_admits_at_most_rpm_entries_per_window() -> None:
+def gaps(times: list[float]) -> list[float]:
+    return [round(later - earlier, 6) for earlier, later in itertools.pairwise(times)]
+
+
+def test_rpm_spreads_entries_evenly_at_a_little_under_the_rate() -> None:
     clock = FakeClock()
-    pacer = paced(clock, concurrency=20, rpm=6)
-    times = clock.run(entry_times(clock, pacer, [10] * 13))
-    assert Counter(times) == {0.0: 6, 61.0: 6, 122.0: 1}
+    pacer = paced(clock, concurrency=20, rpm=60)
+    times = clock.run(entry_times(clock, pacer, [10] * 6))
+    # One per 1/0.95 s: never two in any one-second window, however short the server's.
+    assert times[0] == 0.0
+    assert gaps(times) == [round(1 / (60 / 60 * SAFETY), 6)] * 5
     assert all(delay > 0 for delay in clock.sleeps)
 
 
-def test_tpm_admits_batches_that_fit_the_window() -> None:
+def test_tpm_spaces_entries_by_their_tokens() -> None:
     clock = FakeClock()
-    pacer = paced(clock, concurrency=20, tpm=1000)
-    times = clock.run(entry_times(clock, pacer, [400] * 5))
-    assert Counter(times) == {0.0: 2, 61.0: 2, 122.0: 1}
+    pacer = paced(clock, concurrency=20, tpm=6000)  # 95 tokens a second
+    times = clock.run(entry_times(clock, pacer, [95, 190, 95, 95]))
+    # Each entry leaves the bucket in debt by its tokens, repaid at 95 a second.
+    assert gaps(times) == [pytest.approx(1.0, abs=0.02), pytest.approx(2.0, abs=0.02), pytest.approx(1.0, abs=0.02)]
 
 
-def test_a_request_larger_than_tpm_goes_alone_into_an_empty_window() -> None:
+def test_a_request_larger_than_the_bucket_enters_and_the_next_waits_its_debt() -> None:
     clock = FakeClock()
-    pacer = paced(clock, concurrency=20, tpm=1000)
-    times = clock.run(entry_times(clock, pacer, [100, 5000, 100]))
-    assert times == [0.0, 61.0, 122.0]
+    pacer = paced(clock, concurrency=20, tpm=600)  # 9.5 tokens a second
+    times = clock.run(entry_times(clock, pacer, [10, 5000, 10]))
+    assert times[0] == 0.0
+    assert times[1] == pytest.approx(10 / 9.5, abs=0.2)
+    assert times[2] - times[1] == pytest.approx(5000 / 9.5, abs=0.2)
 
 
 def test_rpm_and_tpm_together_take_the_later_time() -> None:
     clock = FakeClock()
-    pacer = paced(clock, concurrency=20, rpm=3, tpm=1000)
-    times = clock.run(entry_times(clock, pacer, [100, 100, 100, 100, 950]))
-    assert times == [0.0, 0.0, 0.0, 61.0, 122.0]
+    pacer = paced(clock, concurrency=20, rpm=60, tpm=6000)
+    times = clock.run(entry_times(clock, pacer, [10, 10, 285, 10]))
+    # rpm alone: 1.05 s apart; the 285-token entry makes the next wait 3 s for its debt.
+    assert gaps(times)[:2] == [pytest.approx(1 / SAFETY, abs=0.01)] * 2
+    assert gaps(times)[2] == pytest.approx(3.0, abs=0.05)
 
 
 def test_concurrency_caps_the_slots_held_at_once() -> None:
@@ -160,47 +172,145 @@ def test_pause_for_ignores_nonsense_and_caps_infinity() -> None:
     assert clock.run(entry_times(clock, pacer, [1])) == [MAX_PAUSE]
 
 
-def test_observed_exhaustion_holds_until_the_window_refreshes() -> None:
+def test_exhaustion_our_entries_cannot_explain_holds_a_second_then_probes() -> None:
     clock = FakeClock()
     pacer = paced(clock)
 
     async def main() -> list[float]:
         times = await entry_times(clock, pacer, [1])()
-        await asyncio.sleep(20)
+        await asyncio.sleep(0.5)
+        # A quota of 20 a window, all spent, though we sent one: another client, or a long window.
+        pacer.observe(remaining_requests=19, remaining_tokens=None)
         pacer.observe(remaining_requests=0, remaining_tokens=None)
-        return times + await entry_times(clock, pacer, [1, 1])()
+        return times + await entry_times(clock, pacer, [1])()
 
-    assert clock.run(main) == [0.0, 61.0, 61.0]
+    # Held until our one entry leaves the guessed 1-second window (plus the arrival margin).
+    assert clock.run(main) == [0.0, pytest.approx(1.0 + ARRIVAL_MARGIN)]
 
 
-def test_observed_exhaustion_with_an_empty_window_holds_one_second() -> None:
+def test_exhaustion_with_an_empty_window_holds_one_second() -> None:
     clock = FakeClock()
     pacer = paced(clock)
-    pacer.observe(remaining_requests=1, remaining_tokens=None)
-    assert clock.run(entry_times(clock, pacer, [1])) == [1.0]
+    pacer.observe(remaining_requests=5, remaining_tokens=None)
+    pacer.observe(remaining_requests=0, remaining_tokens=None)
+    assert clock.run(entry_times(clock, pacer, [1])) == [HOLD]
+
+
+def test_exhaustion_our_own_paced_entries_explain_holds_nothing() -> None:
+    clock = FakeClock()
+    pacer = paced(clock, concurrency=20)
+
+    async def main() -> list[float]:
+        pacer.observe(remaining_requests=3, remaining_tokens=None)  # a quota of 4 per window
+        times = await entry_times(clock, pacer, [1] * 4)()
+        pacer.observe(remaining_requests=0, remaining_tokens=None)  # we filled it ourselves
+        return times + await entry_times(clock, pacer, [1])()
+
+    times = clock.run(main)
+    # 4 a second, spread: the fifth comes one interval after the fourth, not a hold later.
+    assert gaps(times) == [pytest.approx(1 / (4 * SAFETY), abs=1e-6)] * 4
 
 
 def test_plenty_remaining_lifts_a_hold_and_none_keeps_it() -> None:
     clock = FakeClock()
     pacer = paced(clock)
+    pacer.observe(remaining_requests=50, remaining_tokens=None)
     pacer.observe(remaining_requests=0, remaining_tokens=None)
     pacer.observe(remaining_requests=None, remaining_tokens=None)
-    assert clock.run(entry_times(clock, pacer, [1])) == [1.0]
+    assert clock.run(entry_times(clock, pacer, [1])) == [HOLD]
     pacer.observe(remaining_requests=0, remaining_tokens=None)
     pacer.observe(remaining_requests=50, remaining_tokens=None)
-    assert clock.run(entry_times(clock, pacer, [1])) == [1.0]
+    assert clock.run(entry_times(clock, pacer, [1])) == [HOLD]
 
 
 def test_few_remaining_tokens_hold_only_larger_requests() -> None:
     clock = FakeClock()
-    pacer = paced(clock)
+    pacer = paced(clock, concurrency=20)
 
     async def main() -> list[float]:
         times = await entry_times(clock, pacer, [10])()
         pacer.observe(remaining_requests=None, remaining_tokens=100)
         return times + await entry_times(clock, pacer, [50, 400, 50])()
 
-    assert clock.run(main) == [0.0, 0.0, 61.0, 61.0]
+    times = clock.run(main)
+    # The 50 fits what remains; the 400 waits for the hold's end (never over HOLD); the
+    # last 50 repays the 400's debt at the learned rate: the most remaining (100) plus
+    # our median request (50 of 10, 50, 400), a second.
+    assert times[:3] == [0.0, 0.0, HOLD]
+    assert times[3] - times[2] == pytest.approx(400 / (150 * SAFETY), abs=0.05)
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "window"),
+    [
+        pytest.param(None, 1.0, id="no-retry-after"),
+        pytest.param(0.4, 1.0, id="sub-second"),
+        pytest.param(1, 1.0, id="one-second"),
+        pytest.param(7, 10.0, id="ten-second-window"),
+        pytest.param(10, 10.0, id="ten-exactly"),
+        pytest.param(54, 60.0, id="minute-window"),
+        pytest.param(3600, 60.0, id="capped-at-a-minute"),
+    ],
+)
+def test_a_429_guesses_the_window_from_retry_after(retry_after: float | None, window: float) -> None:
+    clock = FakeClock()
+    pacer = paced(clock)
+    pacer.rate_limited(retry_after)
+    assert pacer.window == window
+    pacer.rate_limited(0.5)  # a shorter one later never shrinks the guess
+    assert pacer.window == window
+
+
+def test_429s_cut_the_rate_multiplicatively_once_a_window_and_time_restores_it() -> None:
+    clock = FakeClock()
+    pacer = paced(clock, rpm=600)
+    full = pacer.request_rate()
+    assert full == pytest.approx(10 * SAFETY)
+    pacer.rate_limited(1)
+    pacer.rate_limited(1)  # the same overrun window: one signal
+    assert pacer.request_rate() == pytest.approx(full * DECREASE)
+    clock.now += 1.0
+    pacer.rate_limited(1)
+    cut_twice = (DECREASE + RECOVERY) * DECREASE  # a second of recovery, then the cut
+    assert pacer.request_rate() == pytest.approx(full * cut_twice)
+    clock.now += 5.0
+    assert pacer.request_rate() == pytest.approx(full * (cut_twice + 5 * RECOVERY))
+    clock.now += 1000.0
+    assert pacer.request_rate() == pytest.approx(full)
+
+
+def test_failed_cuts_the_rate_only_for_a_429() -> None:
+    clock = FakeClock()
+    pacer = paced(clock, rpm=600)
+    pacer.failed(30, throttled=False)
+    assert (pacer.request_rate(), pacer.window) == (pytest.approx(10 * SAFETY), 1.0)
+    pacer.failed(30, throttled=True)
+    assert (pacer.request_rate(), pacer.window) == (pytest.approx(10 * SAFETY * DECREASE), 60.0)
+
+
+def test_the_learned_quota_is_spread_over_the_guessed_window() -> None:
+    clock = FakeClock()
+    pacer = paced(clock)
+    assert pacer.request_rate() is None and pacer.token_rate() is None
+    pacer.observe(remaining_requests=19, remaining_tokens=None)
+    assert pacer.request_rate() == pytest.approx(20 * SAFETY)
+    pacer.rate_limited(8)  # the window is 10 s: 20 per 10 s
+    assert pacer.request_rate() == pytest.approx(2 * SAFETY * DECREASE)
+
+
+def test_without_headers_the_rate_answered_before_a_429_is_the_quota() -> None:
+    clock = FakeClock()
+    pacer = paced(clock, concurrency=20)
+
+    async def main() -> None:
+        await entry_times(clock, pacer, [1] * 20)()
+        for _ in range(20):  # 20 answers in the first two seconds
+            await asyncio.sleep(0.1)
+            pacer.observe(None, None)
+
+    clock.run(main)
+    pacer.rate_limited(1)
+    assert pacer.request_rate() == pytest.approx(10 * SAFETY * DECREASE)
 
 
 def test_a_failing_or_cancelled_request_frees_its_slot() -> None:
@@ -218,7 +328,7 @@ def test_a_failing_or_cancelled_request_frees_its_slot() -> None:
             await waiting
         return await entry_times(clock, pacer, [1])()
 
-    assert clock.run(main) == [61.0]
+    assert clock.run(main) == [pytest.approx(60 / SAFETY)]
     assert pacer.in_flight == 0
 
 

@@ -236,6 +236,7 @@ class Generator:
                 except TransientError as error:
                     self.in_flight.discard(target)
                     error.attempts = attempts
+                    self._pacer.failed(error.retry_after, throttled=error.reason is Reason.RATE_LIMITED)
                     if error.retry_after is not None:
                         self._pacer.pause_for(error.retry_after)
                     self._note_unreachable(error)

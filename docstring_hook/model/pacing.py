@@ -6,20 +6,40 @@ Every request of a run passes through one `Pacer`, in one event loop:
         ...send the request...
     pacer.observe(remaining_requests, remaining_tokens)
 
-A slot entry waits, in this order, for a free in-flight slot (`concurrency`),
-then for its turn at admission (first come, first served), then until every
-limit allows it:
+and, when it failed transiently (to be retried), `pacer.failed(retry_after,
+throttled=...)` (which calls `rate_limited` for a 429) and
+`pacer.pause_for(retry_after)`.
 
-- `rpm`: at most `rpm` entries in any sliding 60-second window;
-- `tpm`: the estimated tokens of the entries in any 60-second window sum to at
-  most `tpm`, except that a request larger than `tpm` enters alone once the
-  window is empty (otherwise it would wait forever; the server then decides);
+Azure OpenAI counts a deployment's per-minute quota over short windows,
+typically 1 or 10 seconds (600 RPM: at most 10 requests in any second), and
+its remaining-* headers describe that window. So a slot entry waits, in this
+order, for a free in-flight slot (`concurrency`), for its turn at admission
+(first come, first served), then until every limit allows it:
+
+- a request rate, spread evenly by a token bucket with a small burst
+  (`rates.TokenBucket`): `rpm / 60` per second when `rpm` is given, else the
+  quota the headers revealed (the most ever remaining, plus one) over the
+  guessed window; none while nothing is known;
+- a token rate likewise, from `tpm` or the remaining-tokens header; a request
+  larger than the bucket enters once it is full and leaves it in debt. The
+  server counts tokens its own way (Azure: from the prompt's characters);
+  the drops of the remaining-tokens header calibrate our estimates to it
+  (`rates.TokenScale`);
+- both rates times an AIMD multiplier (`rates.Multiplier`): each burst of
+  429s cuts it by 30%, it grows back by 0.05 per second;
 - `pause_for(seconds)`, after a 429: no entry before the furthest deadline
   asked for, shared by all waiters;
-- `observe(...)`, from the x-ratelimit-remaining-* headers: when the server
-  says requests are nearly spent (at most `LOW_REQUESTS` left) or that fewer
-  tokens remain than the next estimate, entries are held until our oldest
-  windowed entry is 60 s old, or for 1 s when the window is empty.
+- `observe(...)`: when the server says no request is left though our own
+  entries in the guessed window cannot have used its quota (a longer window,
+  or another client), or fewer tokens remain than the next estimate, entries
+  are held until the oldest of ours in the guessed window leaves it, never
+  longer than `HOLD`: then they go again, paced, and the answers decide.
+
+The guessed window starts at 1 s and grows to the documented window (10 or
+60 s) that covers a 429's retry-after: a server counting over a minute says
+to wait tens of seconds. A server sending no headers is learned from 429s
+alone: the rate it answered at (over the last 10 s, or the window) until it
+refused is its quota (the answers arriving within a window of a 429 count too).
 
 The pacer knows only estimates and times; it never talks HTTP. `clock` and
 `sleep` are injectable so tests run in virtual time. Every wait is a
@@ -35,22 +55,14 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-SERVER_WINDOW = 60.0
-"""Seconds of the window over which the server counts requests and tokens."""
+from docstring_hook.model.rates import SAFETY, WINDOWS, Multiplier, TokenBucket, TokenScale, bucket_for, window_for
 
-ARRIVAL_MARGIN = 1.0
-"""The server counts a request when it arrives, a little after we admit it
-(more for a request opening a new connection): our window is longer by this,
-so it never reopens before the server's does."""
+HOLD = 1.0
+"""Seconds, at most, that a "nothing left" header holds entries before one probes."""
 
-WINDOW = SERVER_WINDOW + ARRIVAL_MARGIN
-"""Seconds of the sliding window that `rpm` and `tpm` are paced over."""
-
-LOW_REQUESTS = 1
-"""An observed `remaining_requests` at or below this holds new entries."""
-
-UNKNOWN_REFRESH = 1.0
-"""Seconds to hold when the server reports exhaustion but our window is empty."""
+ARRIVAL_MARGIN = 0.05
+"""The server counts a request when it arrives, a little after we admit it:
+a hold ends this much after our oldest entry leaves the guessed window."""
 
 MAX_PAUSE = 600.0
 """`pause_for` longer than this (or infinite) is capped; the retry layer gives up sooner."""
@@ -58,9 +70,15 @@ MAX_PAUSE = 600.0
 MAX_WAIT_ROUNDS = 100
 """Re-checks one admission may make before entering regardless (see `_admit`)."""
 
+RATE_SPAN = 10.0
+"""Seconds over which answers are counted to learn the rate of a server that sends no headers."""
+
+MEMORY = WINDOWS[-1] + ARRIVAL_MARGIN
+"""Seconds of entries and answers kept: the longest window."""
+
 
 class Pacer:
-    """Limits concurrency, requests and tokens per minute for one run."""
+    """Limits concurrency, requests and tokens per second for one run."""
 
     def __init__(
         self,
@@ -70,17 +88,23 @@ class Pacer:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
-        if (
-            concurrency < 1
-            or (rpm is not None and rpm < 1)
-            or (tpm is not None and tpm < 1)
-        ):
+        if concurrency < 1 or (rpm is not None and rpm < 1) or (tpm is not None and tpm < 1):
             raise ValueError("concurrency, rpm and tpm must be at least 1")
         self.concurrency, self.rpm, self.tpm = concurrency, rpm, tpm
         self._clock, self._sleep = clock, sleep
         self._slots = asyncio.Semaphore(concurrency)
         self._admission = asyncio.Lock()
-        self._entries: deque[tuple[float, int]] = deque()
+        self._entries: deque[tuple[float, int]] = deque()  # (admitted at, estimated tokens)
+        self._answers: deque[float] = deque()  # times of observe(): answered requests
+        self._window = WINDOWS[0]
+        self._request_quota: int | None = None  # per guessed window, learned
+        self._most_tokens_remaining: int | None = None  # in the server's tokens
+        self._scale = TokenScale()
+        self._answered_rate: float | None = None  # answers per second before a 429, with no header
+        self._measure_until = -math.inf
+        self._multiplier = Multiplier()
+        self._requests: TokenBucket | None = None
+        self._tokens: TokenBucket | None = None
         self._paused_until = -math.inf
         self._requests_held_until = -math.inf
         self._tokens_remaining: tuple[int, float] | None = None
@@ -97,6 +121,24 @@ class Pacer:
         """The most slots ever held at once."""
         return self._max_in_flight
 
+    @property
+    def window(self) -> float:
+        """Seconds of the window the server is guessed to count over."""
+        return self._window
+
+    def request_rate(self) -> float | None:
+        """Requests per second admission allows now; None when unlimited."""
+        base = self.rpm / 60 if self.rpm is not None else self._learned(self._request_quota) or self._answered_rate
+        return None if base is None else base * SAFETY * self._multiplier.now(self._clock())
+
+    def token_rate(self) -> float | None:
+        """Estimated tokens per second admission allows now; None when unlimited."""
+        base = self.tpm / 60 if self.tpm is not None else self._learned(self._token_quota())
+        if base is None:
+            return None
+        # The quota is in the server's tokens, the bucket in our estimates.
+        return base / self._scale.ratio() * SAFETY * self._multiplier.now(self._clock())
+
     @asynccontextmanager
     async def slot(self, estimated_tokens: int) -> AsyncIterator[None]:
         """Hold one request slot, entered once every limit allows it."""
@@ -112,18 +154,43 @@ class Pacer:
             finally:
                 self._in_flight -= 1
 
-    def observe(
-        self, remaining_requests: int | None, remaining_tokens: int | None
-    ) -> None:
-        """Take in what the server says remains; None (header absent) changes nothing."""
+    def observe(self, remaining_requests: int | None, remaining_tokens: int | None) -> None:
+        """Take in an answer and what the server says remains; a None (header absent) leaves that limit be."""
         now = self._clock()
-        refreshed = self._refresh_time(now)
+        self._answers.append(now)
+        self._forget_before(now - MEMORY)
+        if self._answered_rate is not None and now <= self._measure_until:
+            self._answered_rate = max(self._answered_rate, self._recent_answer_rate(now))
         if remaining_requests is not None:
-            self._requests_held_until = (
-                refreshed if remaining_requests <= LOW_REQUESTS else -math.inf
-            )
+            self._request_quota = max(self._request_quota or 0, remaining_requests + 1)
+            self._requests_held_until = self._hold_end(now) if self._unexplained(remaining_requests, now) else -math.inf
         if remaining_tokens is not None:
-            self._tokens_remaining = (remaining_tokens, refreshed)
+            self._scale.observe(remaining_tokens)
+            self._most_tokens_remaining = max(self._most_tokens_remaining or 0, remaining_tokens)
+            self._tokens_remaining = (remaining_tokens, self._hold_end(now))
+
+    def rate_limited(self, retry_after: float | None) -> None:
+        """A request was answered 429: guess the window again and slow admission down."""
+        now = self._clock()
+        self._forget_before(now - MEMORY)
+        if retry_after is not None and retry_after > 0:
+            self._window = max(self._window, window_for(retry_after))
+        if (
+            self._request_quota is None
+            and self._most_tokens_remaining is None
+            and self.rpm is None
+            and self.tpm is None
+        ):
+            # Nothing told us the quota: the rate the server did answer at until it refused is it.
+            self._answered_rate = max(self._answered_rate or 0.0, self._recent_answer_rate(now))
+            # The answers of the saturated moment arrive with its 429s and after: count them too.
+            self._measure_until = now + self._window
+        self._multiplier.cut(now, spacing=min(self._window, HOLD))
+
+    def failed(self, retry_after: float | None, *, throttled: bool) -> None:
+        """A request failed and will be retried; a 429 (`throttled`) slows admission down."""
+        if throttled:
+            self.rate_limited(retry_after)
 
     def pause_for(self, seconds: float) -> None:
         """Start no new request for `seconds` (capped at `MAX_PAUSE`); NaN or <= 0 is ignored."""
@@ -145,47 +212,69 @@ class Pacer:
             if delay <= 0:
                 break
             await self._sleep(delay)
-        self._entries.append((self._clock(), tokens))
+        now = self._clock()
+        for bucket, amount in ((self._requests, 1), (self._tokens, tokens)):
+            if bucket is not None:
+                bucket.take(amount, now)
+        self._entries.append((now, tokens))
+        self._scale.admitted(tokens)
 
     def _ready_at(self, tokens: int, now: float) -> float:
-        self._forget_before(now - WINDOW)
+        self._forget_before(now - MEMORY)
+        self._retune(now)
         return max(
             self._paused_until,
             self._requests_held_until,
             self._tokens_held_until(tokens),
-            self._rpm_ready_at(),
-            self._tpm_ready_at(tokens),
+            self._requests.ready_at(1, now) if self._requests else -math.inf,
+            self._tokens.ready_at(tokens, now) if self._tokens else -math.inf,
         )
 
+    def _retune(self, now: float) -> None:
+        request_rate, token_rate = self.request_rate(), self.token_rate()
+        self._requests = None if request_rate is None else bucket_for(request_rate, 1, now, self._requests)
+        self._tokens = None if token_rate is None else bucket_for(token_rate, 1, now, self._tokens)
+
+    def _recent_answer_rate(self, now: float) -> float:
+        # Over at least a window and up to RATE_SPAN: with a short window and some latency,
+        # the answers of one window are fewer than the requests it admitted.
+        first = self._entries[0][0] if self._entries else now
+        span = max(self._window, min(RATE_SPAN, now - first))
+        return max(1, sum(1 for t in self._answers if t > now - span)) / span
+
+    def _token_quota(self) -> int | None:
+        # The most ever remaining, plus the server's cost of the request that left it.
+        if self._most_tokens_remaining is None:
+            return None
+        return self._most_tokens_remaining + self._server_tokens(self._scale.typical())
+
+    def _learned(self, quota: int | None) -> float | None:
+        return None if quota is None else quota / self._window
+
     def _forget_before(self, horizon: float) -> None:
-        # An entry exactly WINDOW seconds old no longer counts (half-open window).
         while self._entries and self._entries[0][0] <= horizon:
             self._entries.popleft()
-
-    def _rpm_ready_at(self) -> float:
-        if self.rpm is None or len(self._entries) < self.rpm:
-            return -math.inf
-        return self._entries[-self.rpm][0] + WINDOW
-
-    def _tpm_ready_at(self, tokens: int) -> float:
-        if self.tpm is None:
-            return -math.inf
-        used = sum(spent for _, spent in self._entries)
-        ready = -math.inf
-        # Drop the oldest entries, in order, until the new one fits or the window is empty.
-        for entered, spent in self._entries:
-            if used + tokens <= self.tpm:
-                break
-            used -= spent
-            ready = entered + WINDOW
-        return ready
+        while self._answers and self._answers[0] <= horizon:
+            self._answers.popleft()
 
     def _tokens_held_until(self, tokens: int) -> float:
         if self._tokens_remaining is None:
             return -math.inf
         remaining, until = self._tokens_remaining
-        return until if tokens > remaining else -math.inf
+        return until if self._server_tokens(tokens) > remaining else -math.inf
 
-    def _refresh_time(self, now: float) -> float:
-        self._forget_before(now - WINDOW)
-        return self._entries[0][0] + WINDOW if self._entries else now + UNKNOWN_REFRESH
+    def _server_tokens(self, tokens: int) -> int:
+        return math.ceil(tokens * self._scale.ratio())
+
+    def _unexplained(self, remaining_requests: int, now: float) -> bool:
+        # Paced at the quota, the window is often exactly full: that is no news. Full while
+        # our own entries cannot fill it means a longer window or another client: hold, probe.
+        if remaining_requests > 0:
+            return False
+        own = sum(1 for entered, _ in self._entries if entered > now - self._window)
+        return own < SAFETY * (self._request_quota or 0) - 1
+
+    def _hold_end(self, now: float) -> float:
+        inside = [entered for entered, _ in self._entries if entered > now - self._window]
+        frees = min(inside) + self._window + ARRIVAL_MARGIN if inside else now + HOLD
+        return min(now + HOLD, frees)
