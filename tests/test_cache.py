@@ -12,13 +12,8 @@ import platformdirs
 import pytest
 
 from docstring_hook.datatypes import DocstringDraft, ParamDoc, RaisesDoc
-from docstring_hook.model.cache import (
-    DiskCache,
-    NullCache,
-    cache_folder,
-    draft_from_json,
-    draft_to_json,
-)
+from docstring_hook.model.cache import DiskCache, NullCache, cache_folder
+from docstring_hook.model.draftjson import draft_from_json, draft_to_json
 
 FULL = DocstringDraft(
     summary="Parse a config file.",

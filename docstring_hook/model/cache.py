@@ -19,11 +19,12 @@ import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Protocol
 
 import platformdirs
 
-from docstring_hook.datatypes import DocstringDraft, FunctionFacts, ParamDoc, RaisesDoc
+from docstring_hook.datatypes import DocstringDraft, FunctionFacts
+from docstring_hook.model.draftjson import draft_from_json, draft_to_json, record
 from docstring_hook.model.validate import check
 
 FORMAT_VERSION = 1
@@ -32,14 +33,6 @@ MAX_ENTRY_BYTES = 1_048_576
 """Entries are a few kilobytes; anything larger is not ours and is a miss."""
 
 _KEY = re.compile(r"[0-9a-f]{64}")
-_DRAFT_KEYS = frozenset(
-    ("summary", "description", "params", "returns")
-    + ("returns_type", "yields", "yields_type", "raises")
-)
-_PARAM_KEYS = frozenset(("name", "description", "type"))
-_RAISES_KEYS = frozenset(("exception", "description"))
-
-
 class DraftCache(Protocol):
     """Where drafts are looked up by cache key before any request is sent."""
 
@@ -116,12 +109,7 @@ class DiskCache(DraftCache):
         entry = {"version": FORMAT_VERSION, "draft": draft_to_json(draft)}
         # ASCII escapes keep lone surrogates from model output encodable.
         data = json.dumps(entry, ensure_ascii=True, sort_keys=True).encode("ascii")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomically(path, data)
-        except OSError:
-            return False
-        return True
+        return _stored(path, data)
 
     def __contains__(self, key: str) -> bool:
         """Whether a valid entry is stored for `key`."""
@@ -142,12 +130,7 @@ class DiskCache(DraftCache):
         """Store the failure atomically; False (never an exception) when the disk refuses."""
         path = self._failure_path(key)
         data = json.dumps({"reason": reason, "detail": detail}, ensure_ascii=True).encode("ascii")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomically(path, data)
-        except OSError:
-            return False
-        return True
+        return _stored(path, data)
 
     def claim(self, key: str) -> Claim | None:
         """An advisory lock on `key` shared by every process using this folder; None when held elsewhere.
@@ -234,48 +217,23 @@ def cache_folder(flag: str | None, environ: Mapping[str, str]) -> Path:
     return Path(platformdirs.user_cache_dir("docstring-hook"))
 
 
-def draft_to_json(draft: DocstringDraft) -> dict[str, Any]:
-    """The draft as plain JSON values, field by field."""
-    return {
-        "summary": draft.summary,
-        "description": draft.description,
-        "params": [
-            {"name": p.name, "description": p.description, "type": p.type}
-            for p in draft.params
-        ],
-        "returns": draft.returns,
-        "returns_type": draft.returns_type,
-        "yields": draft.yields,
-        "yields_type": draft.yields_type,
-        "raises": [
-            {"exception": r.exception, "description": r.description}
-            for r in draft.raises
-        ],
-    }
-
-
-def draft_from_json(obj: object) -> DocstringDraft:
-    """The inverse of `draft_to_json`; ValueError on any shape problem."""
-    fields = _record(obj, _DRAFT_KEYS, "draft")
-    return DocstringDraft(
-        summary=_text(fields["summary"], "summary"),
-        description=_text(fields["description"], "description"),
-        params=tuple(_param(item) for item in _list(fields["params"], "params")),
-        returns=_optional_text(fields["returns"], "returns"),
-        returns_type=_optional_text(fields["returns_type"], "returns_type"),
-        yields=_optional_text(fields["yields"], "yields"),
-        yields_type=_optional_text(fields["yields_type"], "yields_type"),
-        raises=tuple(_raises(item) for item in _list(fields["raises"], "raises")),
-    )
-
-
 def _entry_from_bytes(data: bytes) -> DocstringDraft:
-    entry = _record(json.loads(data), frozenset(("version", "draft")), "entry")
+    entry = record(json.loads(data), frozenset(("version", "draft")), "entry")
     version = entry["version"]
     # `type(...) is int`: JSON `true` and `1.0` compare equal to 1 but are not ours.
     if type(version) is not int or version != FORMAT_VERSION:
         raise ValueError(f"unknown cache entry version {version!r}")
     return draft_from_json(entry["draft"])
+
+
+def _stored(path: Path, data: bytes) -> bool:
+    """Write `data` to `path` atomically; False (never an exception) when the disk refuses."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(path, data)
+    except OSError:
+        return False
+    return True
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -294,42 +252,3 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def _record(obj: object, keys: frozenset[str], what: str) -> dict[str, object]:
-    if not isinstance(obj, dict) or set(obj) != keys:
-        raise ValueError(
-            f"a cached {what} must be an object with exactly the keys {sorted(keys)}"
-        )
-    return obj
-
-
-def _param(obj: object) -> ParamDoc:
-    fields = _record(obj, _PARAM_KEYS, "parameter")
-    return ParamDoc(
-        name=_text(fields["name"], "params.name"),
-        description=_text(fields["description"], "params.description"),
-        type=_optional_text(fields["type"], "params.type"),
-    )
-
-
-def _raises(obj: object) -> RaisesDoc:
-    fields = _record(obj, _RAISES_KEYS, "raises entry")
-    return RaisesDoc(
-        exception=_text(fields["exception"], "raises.exception"),
-        description=_text(fields["description"], "raises.description"),
-    )
-
-
-def _list(value: object, name: str) -> list[object]:
-    if not isinstance(value, list):
-        raise ValueError(f"{name} must be a list")  # noqa: TRY004 - the contract: ValueError
-    return value
-
-
-def _text(value: object, name: str) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"{name} must be a string")  # noqa: TRY004 - as above
-    return value
-
-
-def _optional_text(value: object, name: str) -> str | None:
-    return None if value is None else _text(value, name)

@@ -20,29 +20,23 @@ from docstring_hook.datatypes import (
     Outcome,
     Reason,
     Status,
-    Style,
     Target,
 )
 from docstring_hook.errors import FatalAPIError
 from docstring_hook.model.budget import RunBudget
 from docstring_hook.model.cache import Claim, DraftCache, cached_draft
-from docstring_hook.model.mood import mood_problem
+from docstring_hook.model.judge import judge
 from docstring_hook.model.pacing import Pacer
 from docstring_hook.model.prompt import repair_message
-from docstring_hook.model.reply import InvalidReply, parse_reply
 from docstring_hook.model.request import Prompt, request_for
 from docstring_hook.model.retry import RetryPolicy, RunWaits, with_retries
 from docstring_hook.model.tokens import TokenCounter, count_messages
 from docstring_hook.model.types import Completer, Completion, Message, RejectedRequest, TransientError
-from docstring_hook.model.validate import check
 
 LASTING_FAILURES = frozenset({Reason.INVALID_REPLY, Reason.CONTENT_FILTER})
 """Failures that asking again with the same prompt would repeat: remembered, not asked again."""
 
 REMEMBERED = "(remembered from an earlier run with the same code and settings; --retry-failed asks again)"
-
-IMPERATIVE_STYLES = frozenset({Style.GOOGLE, Style.NUMPY, Style.PEP257})
-"""Styles whose summaries must be in the imperative mood (pydocstyle's D401); not Sphinx's."""
 
 CLAIM_POLL_SECONDS = 0.2
 """How often a target waits to see whether another run's request for the same prompt was answered."""
@@ -199,12 +193,12 @@ class Generator:
                 return self._ended(facts, Status.SKIPPED, Reason.OVER_BUDGET, "the prompt exceeds the model's context")
             sent = smaller
             completion = await self._ask(smaller.messages, smaller.tokens, facts.target)
-        draft, problems = await self._read(completion, facts)
+        draft, problems = await judge(completion, facts, self._settings)
         if problems:
             # The repair repeats the conversation as sent: the shrunk one after a context error.
             repair = (*sent.messages, Message("assistant", completion.content), repair_message(problems))
             completion = await self._ask(repair, count_messages(repair, self._counter), facts.target)
-            draft, problems = await self._read(completion, facts)
+            draft, problems = await judge(completion, facts, self._settings)
         if draft is None or problems:
             return self._ended(facts, Status.FAILED, Reason.INVALID_REPLY, "; ".join(problems))
         self._cache.put(prompt.key, draft)
@@ -281,22 +275,6 @@ class Generator:
 
     def _count_retry(self, error: TransientError, seconds: float) -> None:
         self.usage.retries += 1
-
-    async def _read(
-        self, completion: Completion, facts: FunctionFacts
-    ) -> tuple[DocstringDraft | None, tuple[str, ...]]:
-        if completion.finish_reason == "length":
-            return None, ("the reply was cut off at the output token limit; answer more briefly",)
-        try:
-            draft = parse_reply(completion.content)
-        except InvalidReply as error:
-            return None, error.problems
-        problems = check(draft, facts, line_length=self._settings.line_length)
-        if self._settings.style in IMPERATIVE_STYLES:
-            # A linter's verdict in another process: off the event loop, which paces requests.
-            mood = await asyncio.to_thread(mood_problem, draft.summary)
-            problems += (mood,) if mood else ()
-        return draft, problems
 
     @staticmethod
     def _ended(facts: FunctionFacts, status: Status, reason: Reason, detail: str) -> Generated:
