@@ -1,19 +1,20 @@
 """The blank lines black and ruff format want around what the rewriter changed.
 
-A black- or ruff-formatted file must stay formatted once documented. Both
-formatters (black 26.1, ruff 0.15; tests/test_spacing.py runs them on every
-layout) want exactly these blank lines, and nothing else we insert
-disturbs them:
+A black- or ruff-formatted file must stay formatted once documented. The
+formatters (those `.[test]` installs; tests/test_spacing.py runs them on
+every layout below, tests/test_formatters.py on formatted standard-library
+packages) want exactly these blank lines where we insert:
 
 - after a class docstring, one blank line, whatever follows;
 - after a function docstring, one blank line when the next statement is a
   definition (`def`, `async def`, `class`, decorated or not), put above the
   comments that stand directly on top of it;
 - after a one-line definition we split (`def f(): ...` becomes a block),
-  blank lines before a definition that followed it directly: formatters
-  let stubs touch, not blocks. Two at module level, one in a block.
+  before a definition that followed it directly: two blank lines at module
+  level, one in a block (formatters let one-line stubs touch, not blocks).
 
-None is added where the layout already has a blank line in that place.
+None is added where the layout already has a blank line in that place (for
+a class docstring: directly below it).
 """
 
 from __future__ import annotations
