@@ -32,11 +32,13 @@ CREDENTIAL_VARIABLES = (
 
 # The modules whose tests run real pre-commit, subprocesses or the standard-library corpus:
 # most of the suite's time. `python -m pytest -m "not slow"` leaves them out for a quick run.
-SLOW_MODULES = frozenset({"test_corpus", "test_oracles", "test_precommit", "test_interrupt", "test_properties"})
+SLOW_MODULES = frozenset(
+    {"test_corpus", "test_formatters", "test_oracles", "test_precommit", "test_interrupt", "test_properties"}
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--corpus-all", action="store_true", help="run the corpus test over the whole standard library")
+    parser.addoption("--corpus-all", action="store_true", help="run the corpus tests over more of the standard library")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -17,6 +17,7 @@ import bisect
 import dataclasses
 import inspect
 import io
+import itertools
 import json
 import re
 import sysconfig
@@ -143,6 +144,8 @@ CHECKED = 'class C:  # note\n    def f(self, x):\n        return x\n\n\ndef g():
         pytest.param("return 2", "return 2;", "token", id="a token added to a split suite"),
         pytest.param("\n\n\ndef g", "\n\ndef g", "missing or out of order", id="a blank line lost"),
         pytest.param("\n\n\ndef h", "\n\n\n\ndef h", "added beyond the docstrings", id="a blank line added"),
+        pytest.param("return x\n", "return x\n\n", "added beyond the docstrings", id="a blank line after a method"),
+        pytest.param('"""Do it."""\n', '"""Do it."""\n  \n', "added beyond the docstrings", id="spaces in a wanted blank line"),
         pytest.param('"""Mine."""', '"""Yours."""', "not ours changed", id="another docstring changed"),
         pytest.param('g():\n    """Do it."""', 'g():\n    """Do that."""', "g: the docstring is not", id="another text"),
         pytest.param('g():\n    """Do it."""\n    return 2', "g(): return 2", "g: no docstring", id="no docstring"),
@@ -247,7 +250,7 @@ def invariant_problems(
     problems = [
         *foreign_docstring_problems(pairs, documented.inserted),
         *promise_problems(ours, new, facts, drafts, options),
-        *line_problems(old, new, ours),
+        *line_problems(old, new, ours, new_tree),
         *token_problems(old, new, ours),
     ]
     # Last: stripping the docstrings changes the trees.
@@ -259,6 +262,7 @@ def invariant_problems(
 
 
 Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def definitions(tree: ast.AST) -> list[Definition]:
@@ -319,26 +323,93 @@ def promise_problems(
     return problems
 
 
-def line_problems(old: str, new: str, ours: list[tuple[Definition, Definition]]) -> list[str]:
-    """Every old line is in the new text, in order, and the new has no more lines than it may.
+def line_problems(old: str, new: str, ours: list[tuple[Definition, Definition]], new_tree: ast.Module) -> list[str]:
+    """Every old line is in the new text, in order, and every other new line is ours.
 
     Exempt: a one-line suite, split at its colon, and a blank docstring, replaced.
-    The only lines allowed beyond the docstrings are the tails of split suites and
-    a blank line after each class docstring.
+    Ours: the docstrings, both halves of each split suite, and the blank lines
+    formatters want (`formatter_blank_lines`), each nothing but a newline.
     """
     old_lines, new_lines = tokenizer_lines(old), tokenizer_lines(new)
-    split = {old_def.body[0].lineno for old_def, _ in ours if shares_line(old_def, old)}
+    split_defs = [(old_def, new_def) for old_def, new_def in ours if shares_line(old_def, old)]
+    split = {old_def.body[0].lineno for old_def, _ in split_defs}
     replaced = {number for old_def, _ in ours if (blank := docstring_of(old_def)) for number in lines_of(blank)}
-    kept = iter(new_lines)
-    for number, line in enumerate(old_lines, 1):
-        if number not in split | replaced and line not in kept:
+    inserted = {number for _, new_def in ours if (docstring := docstring_of(new_def)) for number in lines_of(docstring)}
+    heads: set[int] = set()  # the header's last line of each split suite, now ending at its colon
+    for _, new_def in split_defs:
+        if (docstring := docstring_of(new_def)) is not None and len(new_def.body) > 1:
+            heads.add(docstring.lineno - 1)
+            inserted.add(new_def.body[1].lineno)  # the rest of the split line, moved below; its continuations are old lines
+    following = next_statements(new_tree)
+    module_level = {id(statement) for statement in new_tree.body}
+    blanks = set().union(*(formatter_blank_lines(n, (o, n) in split_defs, following, module_level) for o, n in ours))
+    old_kept = [(number, line) for number, line in enumerate(old_lines, 1) if number not in replaced]
+    # Every way of reading each wanted blank line as ours or as an old line, at once: the index into
+    # `old_kept` reached so far, and whose the current run of blank lines is. We add blank lines only
+    # where there were none, so a run is all ours or all old.
+    reached: set[tuple[int, str]] = {(0, "")}
+    previous = 0
+    for new_number, new_line in ((n, line) for n, line in enumerate(new_lines, 1) if n not in inserted):
+        if new_number != previous + 1:  # lines of ours between: a new run
+            reached = {(i, "") for i, _ in reached}
+        previous = new_number
+        blank = not new_line.strip("\r\n")
+        new = (new_number, new_line)
+        next_reached = {(i, "ours") for i, run in reached if blank and new_number in blanks and run != "old"}
+        next_reached |= {
+            (i + 1, "old" if blank else "")
+            for i, run in reached
+            if i < len(old_kept) and not (blank and run == "ours") and same_line(old_kept[i], new, split, heads)
+        }
+        if not next_reached:
+            if not new_line.strip():
+                return [f"line {new_number} was added beyond the docstrings: {new_line!r}"]
+            number, line = old_kept[min(min(i for i, _ in reached), len(old_kept) - 1)]
             return [f"line {number} is missing or out of order: {line!r}"]
-    added = sum(len(lines_of(docstring)) for _, new_def in ours if (docstring := docstring_of(new_def)))
-    extra = len(new_lines) - len(old_lines) + len(replaced) - added - len(split)
-    classes = sum(isinstance(old_def, ast.ClassDef) for old_def, _ in ours)
-    if not 0 <= extra <= classes:
-        return [f"{extra} line(s) added beyond the docstrings, for {classes} class docstring(s)"]
+        reached = next_reached
+    if len(old_kept) not in {i for i, _ in reached}:
+        number, line = old_kept[max(i for i, _ in reached)]
+        return [f"line {number} is missing or out of order: {line!r}"]
     return []
+
+
+def same_line(old: tuple[int, str], new: tuple[int, str], split: set[int], heads: set[int]) -> bool:
+    """An old line kept as it was, or a split suite's line and the header half it became."""
+    (old_number, old_line), (new_number, new_line) = old, new
+    if old_number in split:
+        return new_number in heads and old_line.startswith(new_line.rstrip("\r\n"))
+    return new_line == old_line
+
+
+def formatter_blank_lines(
+    new_def: Definition, split: bool, following: dict[int, ast.stmt], module_level: set[int]
+) -> set[int]:
+    """Where black and ruff format may want a blank line added around one docstring we inserted.
+
+    Right after a class docstring, or a function docstring that a definition follows; right after a
+    definition whose one-line suite was split, two (module level) or one when a definition follows.
+    """
+    allowed: set[int] = set()
+    docstring = docstring_of(new_def)
+    if docstring is None:
+        return allowed
+    after_docstring = new_def.body[1] if len(new_def.body) > 1 else None
+    if isinstance(new_def, ast.ClassDef) or isinstance(after_docstring, DEFINITIONS):
+        allowed.add((docstring.end_lineno or docstring.lineno) + 1)
+    if split and isinstance(following.get(id(new_def)), DEFINITIONS):
+        end = new_def.end_lineno or new_def.lineno
+        allowed |= set(range(end + 1, end + 1 + (2 if id(new_def) in module_level else 1)))
+    return allowed
+
+
+def next_statements(tree: ast.AST) -> dict[int, ast.stmt]:
+    """The statement that follows each statement in its block, by the id of the first."""
+    following: dict[int, ast.stmt] = {}
+    for node in ast.walk(tree):
+        for _, value in ast.iter_fields(node):
+            if isinstance(value, list):
+                following.update((id(a), b) for a, b in itertools.pairwise(value) if isinstance(b, ast.stmt))
+    return following
 
 
 def lines_of(node: ast.stmt) -> range:

@@ -24,6 +24,8 @@ from typing import TypeVar
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from docstring_hook.source.spacing import IN_A_BLOCK, MODULE_LEVEL, after_docstring, after_split_definitions
+
 _Def = TypeVar("_Def", cst.FunctionDef, cst.ClassDef)
 _Statement = cst.SimpleStatementLine | cst.BaseCompoundStatement
 
@@ -142,9 +144,17 @@ class _Inserter(cst.CSTTransformer):
     def leave_IndentedBlock(
         self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
     ) -> cst.IndentedBlock:
-        """Leave a block, unchanged."""
+        """Leave a block; a definition we split gets blank lines before the next one."""
         self._indents.pop()
-        return updated_node
+        return updated_node.with_changes(
+            body=after_split_definitions(original_node.body, updated_node.body, IN_A_BLOCK)
+        )
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        """Leave the module; a definition we split gets blank lines before the next one."""
+        return updated_node.with_changes(
+            body=after_split_definitions(original_node.body, updated_node.body, MODULE_LEVEL)
+        )
 
     def visit_Match(self, node: cst.Match) -> None:
         """Enter a `match`: its cases stand one indent deeper, outside any IndentedBlock."""
@@ -226,12 +236,12 @@ def _into_block(block: cst.IndentedBlock, docstring: cst.SimpleStatementLine, is
         replaced = docstring.with_changes(
             leading_lines=first.leading_lines, trailing_whitespace=first.trailing_whitespace
         )
-        return block.with_changes(body=[replaced, *_after_class_docstring(rest, is_class)])
+        return block.with_changes(body=[replaced, *after_docstring(rest, is_class)])
     assert isinstance(first, (cst.SimpleStatementLine, cst.BaseCompoundStatement))  # every statement LibCST has
     kept, moved = _split_type_comment(first.leading_lines)
     docstring = docstring.with_changes(leading_lines=kept)
     first = first.with_changes(leading_lines=moved)
-    return block.with_changes(body=[docstring, *_after_class_docstring([first, *rest], is_class)])
+    return block.with_changes(body=[docstring, *after_docstring([first, *rest], is_class)])
 
 
 def _split_type_comment(leading: Sequence[cst.EmptyLine]) -> tuple[list[cst.EmptyLine], list[cst.EmptyLine]]:
@@ -239,18 +249,6 @@ def _split_type_comment(leading: Sequence[cst.EmptyLine]) -> tuple[list[cst.Empt
     if leading and leading[0].comment is not None and _TYPE_COMMENT.match(leading[0].comment.value):
         return [leading[0]], list(leading[1:])
     return [], list(leading)
-
-
-def _after_class_docstring(statements: list[cst.BaseStatement], is_class: bool) -> list[cst.BaseStatement]:
-    """Black and ruff format want one blank line after a class docstring."""
-    if not is_class or not statements:
-        return statements
-    first = statements[0]
-    assert isinstance(first, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
-    leading = list(first.leading_lines)
-    if leading and leading[0].comment is None:
-        return statements
-    return [first.with_changes(leading_lines=[_blank_line(), *leading]), *statements[1:]]
 
 
 def _blank_line() -> cst.EmptyLine:
