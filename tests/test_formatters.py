@@ -117,3 +117,64 @@ def test_formatted_packages_stay_formatted(
     assert added == totals["documented"] > 100, (chosen, totals)
     for path in files:
         assert without_docstrings(path.read_text(encoding="utf-8")) == without_docstrings(before[path]), path
+
+
+# The linter a project runs right after the hook: pydocstyle's rules in the chosen convention and the line length.
+LINT = [sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", "--exit-zero", "--output-format", "json"]
+
+
+def lint(folder: Path, line_length: int) -> list[dict[str, object]]:
+    command = [*LINT, "--select", "D,E501", "--line-length", str(line_length)]
+    command += ["--config", 'lint.pydocstyle.convention = "google"', "."]
+    done = subprocess.run(command, cwd=folder, capture_output=True, text=True, check=True, timeout=900)
+    return list(json.loads(done.stdout))
+
+
+def inserted_lines(old: str, new: str) -> dict[int, bool]:
+    """The lines of the new text's docstrings that the old text did not have, each with whether its
+    definition's body began with a blank line of the user's (kept: the docstring goes above it).
+
+    The rewrite keeps every definition, in order, so the two texts' definitions pair up by position.
+    """
+    definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+    def in_order(text: str) -> list[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef]:
+        found = [n for n in ast.walk(ast.parse(text)) if isinstance(n, definitions)]
+        return sorted(found, key=lambda n: (n.lineno, n.col_offset))
+
+    old_lines = old.splitlines()
+    lines: dict[int, bool] = {}
+    for before, after in zip(in_order(old), in_order(new), strict=True):
+        if ast.get_docstring(before) is None and ast.get_docstring(after) is not None:
+            first = before.body[0].lineno
+            kept_blank = first - 1 > before.lineno and not old_lines[first - 2].strip()
+            statement = after.body[0]
+            lines.update(dict.fromkeys(range(statement.lineno, (statement.end_lineno or statement.lineno) + 1), kept_blank))
+    return lines
+
+
+def test_inserted_docstrings_bring_no_new_linter_finding(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (project / "pyproject.toml").write_text(SETTINGS.replace("[tool.black]\n", "[tool.black]\nline-length = 88\n"))
+    for package in SAMPLE:
+        if (STDLIB / package).is_dir():
+            shutil.copytree(STDLIB / package, project / "src" / package, ignore=shutil.ignore_patterns("__pycache__"))
+    source = project / "src"
+    before = {path: path.read_text(encoding="utf-8") for path in sorted(source.rglob("*.py"))}
+    with FakeAzure() as server:
+        use_azure(monkeypatch, server)
+        server.script_all(hostile_reply(fields) for fields in HOSTILE)
+        run = subprocess.run(
+            [sys.executable, "-m", "docstring_hook", "src"], cwd=project, capture_output=True, text=True, check=False
+        )
+    assert run.returncode & 2 == 0, run.stderr
+    new_findings = []
+    for finding in lint(source, 88):
+        path = source / str(finding["filename"]).split("/src/", 1)[-1]
+        row = finding["location"]["row"]  # type: ignore[index]
+        inserted = inserted_lines(before[path], path.read_text(encoding="utf-8"))
+        # The user's blank line opening a body stays (removing it would change a line not ours): D202 there.
+        if row in inserted and not (finding["code"] == "D202" and inserted[row]):
+            new_findings.append((path.relative_to(source), row, finding["code"], finding["message"]))
+    added = sum(len(inserted_lines(text, path.read_text(encoding="utf-8"))) > 0 for path, text in before.items())
+    assert added > 10
+    assert new_findings == [], "\n".join(map(str, new_findings))
