@@ -1,7 +1,14 @@
-"""`--check`: which selected definitions lack a docstring. No network, no LibCST."""
+"""`--check`: which selected definitions lack a docstring. No network, and LibCST only where needed.
+
+A file whose layout LibCST is known to stumble on (a form feed, `except E :`,
+a bare carriage return) and that lacks docstrings is also tried with LibCST,
+so that `--check` can say the hook could not write it; every other file,
+and every file with nothing missing, is read with `ast` alone.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -20,6 +27,7 @@ class CheckResult:
 
     targets: list[Target] = field(default_factory=list)
     problems: list[FileProblem] = field(default_factory=list)
+    unwritable: list[FileProblem] = field(default_factory=list)  # the rewriter could not take these files
     files: int = 0
     selected: int = 0
 
@@ -47,4 +55,15 @@ def check(paths: Sequence[str], settings: Settings, changes: ChangedLines | None
         elif isinstance(scanned, ScannedFile):
             result.targets.extend(scanned.targets)
             result.selected += scanned.selected
+            if scanned.targets and _MAY_TROUBLE_LIBCST.search(scanned.source.text):
+                from docstring_hook.source.document import rewriter_refusal
+
+                refusal = rewriter_refusal(scanned.source.text)
+                if refusal is not None:
+                    result.unwritable.append(FileProblem(scanned.source.path, refusal))
     return result
+
+
+# The layouts LibCST fails to parse or reproduce (tests/test_rewrite.py holds them): a form feed,
+# white space before an except clause's colon, a carriage return not followed by a line feed.
+_MAY_TROUBLE_LIBCST = re.compile(r"\x0c|except[^\n:]*\s:|\r(?!\n)")

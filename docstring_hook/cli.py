@@ -185,6 +185,8 @@ def _check(paths: Sequence[str], settings: Settings) -> int:
         print(f"{problem.path}: {verdict}: {problem.reason}", file=sys.stderr)
     for target in result.targets:
         print(f"{target.path}:{target.line}: {target.qualname}: missing docstring")
+    for unwritable in result.unwritable:
+        print(f"{unwritable.path}: note: docstring-hook cannot write this file: {unwritable.reason}", file=sys.stderr)
     if settings.verbosity >= 0:
         print(result.summary(), file=sys.stderr)
     if fails:

@@ -106,8 +106,9 @@ def held_for_writing(scanned: ScannedFile, settings: Settings) -> ScannedFile:
     if size > settings.max_file_bytes:
         detail = f"{size} bytes, over max-file-bytes ({settings.max_file_bytes})"
         return dataclasses.replace(scanned, held=Held(Reason.TOO_LARGE, detail))
-    refusal = None if settings.diff else write_refusal(scanned.source.path, settings.root)
-    if refusal is None:
+    refusal = write_refusal(scanned.source.path, settings.root)
+    # A patch does not replace the file: only a link leading out of the project is held back from --diff.
+    if refusal is None or (settings.diff and refusal[0] != "outside"):
         return scanned
     kind, detail = refusal
     reason = Reason.READ_ONLY if kind == "read-only" else Reason.LINKED

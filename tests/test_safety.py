@@ -193,3 +193,24 @@ def test_a_file_the_rewriter_cannot_take_costs_no_request(
     assert "LibCST does not reproduce this file byte for byte" in capsys.readouterr().err
     assert main(["--dry-run", "m.py"]) == 0
     assert "2 targets: 0 cached, 0 over budget, 2 refused-by-rewriter, 0 to request" in capsys.readouterr().err
+
+
+def test_check_says_when_the_hook_could_not_write_a_file(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(project / "m.py", FORM_FEED)
+    write(project / "fine.py", SOURCE)
+    assert main(["--check", "m.py", "fine.py"]) == 1
+    out, err = capsys.readouterr()
+    assert "m.py:1: Shelf: missing docstring" in out
+    assert err.count("docstring-hook cannot write this file") == 1
+    assert "m.py: note: docstring-hook cannot write this file: LibCST does not reproduce this file" in err
+
+
+def test_diff_explains_a_link_leading_out_of_the_project_and_patches_nothing_there(
+    fake: FakeAzure, project: Path, tmp_path_factory: pytest.TempPathFactory, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    outside = write(tmp_path_factory.mktemp("elsewhere") / "shared.py", SOURCE)
+    (project / "link.py").symlink_to(outside)
+    assert main(["--diff", "link.py"]) == 4
+    out, err = capsysbinary.readouterr()
+    assert out == b"" and fake.count() == 0
+    assert b"skipped (linked-file: a symbolic link to" in err and b"outside the project" in err

@@ -99,8 +99,8 @@ def _unchanged(target: Path, expected: SourceFile) -> bool:
 def write_refusal(path: str, root: str) -> tuple[str, str] | None:
     """Why writing `path` would do harm, as (kind, detail), or None when it is safe.
 
-    Kinds: "linked" (a symbolic link leading out of `root`, or a file with
-    several hard links, which a rename would split) and "read-only".
+    Kinds: "outside" (a symbolic link leading out of `root`), "linked" (a
+    file with several hard links, which a rename would split) and "read-only".
     """
     try:
         status = os.stat(path)
@@ -109,7 +109,7 @@ def write_refusal(path: str, root: str) -> tuple[str, str] | None:
     if os.path.islink(path):
         real, top = os.path.realpath(path), os.path.realpath(root)
         if os.path.commonpath([real, top]) != top:
-            return "linked", f"a symbolic link to {real}, outside the project: document that file itself"
+            return "outside", f"a symbolic link to {real}, outside the project: document that file itself"
     if status.st_nlink > 1:
         return "linked", (
             f"the file has {status.st_nlink} hard links and replacing it would split them: "
