@@ -109,16 +109,21 @@ def sample(files: list[Path], size: int) -> list[Path]:
     return [files[index * len(files) // size] for index in range(size)]
 
 
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "chunk" not in metafunc.fixturenames:
-        return
+def corpus_chunks(config: pytest.Config, sample_size: int, chunk_size: int) -> tuple[list[list[Path]], list[str]]:
+    """The standard library's files (a sample unless --corpus-all) in chunks, with test ids."""
     files = stdlib_files()
-    if not metafunc.config.getoption("corpus_all"):
-        files = sample(files, SAMPLE_SIZE)
-    count = max(1, -(-len(files) // CHUNK_SIZE))
+    if not config.getoption("corpus_all"):
+        files = sample(files, sample_size)
+    count = max(1, -(-len(files) // chunk_size))
     # Round robin, so the few huge files spread over the chunks.
     chunks = [files[index::count] for index in range(count)]
-    metafunc.parametrize("chunk", chunks, ids=[f"chunk{index:03}of{count}" for index in range(count)])
+    return chunks, [f"chunk{index:03}of{count}" for index in range(count)]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "chunk" in metafunc.fixturenames:
+        chunks, ids = corpus_chunks(metafunc.config, SAMPLE_SIZE, CHUNK_SIZE)
+        metafunc.parametrize("chunk", chunks, ids=ids)
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::SyntaxWarning")  # the library's own escapes

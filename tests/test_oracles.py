@@ -36,7 +36,7 @@ from docstring_hook.datatypes import Target, TargetKind
 from docstring_hook.lines import split_lines
 from docstring_hook.source.definitions import walk_definitions
 from docstring_hook.source.facts import describe
-from tests.test_corpus import sample, stdlib_files
+from tests.test_corpus import corpus_chunks
 
 SAMPLE_SIZE = 400
 CHUNK_SIZE = 50
@@ -47,14 +47,9 @@ Key = tuple[str, int]  # name, first line (decorators included)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "files" not in metafunc.fixturenames:
-        return
-    files = stdlib_files()
-    if not metafunc.config.getoption("corpus_all"):
-        files = sample(files, SAMPLE_SIZE)
-    count = max(1, -(-len(files) // CHUNK_SIZE))
-    chunks = [files[index::count] for index in range(count)]
-    metafunc.parametrize("files", chunks, ids=[f"chunk{index:02}of{count}" for index in range(count)])
+    if "files" in metafunc.fixturenames:
+        chunks, ids = corpus_chunks(metafunc.config, SAMPLE_SIZE, CHUNK_SIZE)
+        metafunc.parametrize("files", chunks, ids=ids)
 
 
 class _Undecided(ast.NodeTransformer):
