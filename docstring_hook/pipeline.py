@@ -108,12 +108,13 @@ def _gathered(found: Scan, files: list[FileResult], generator: Generator) -> Run
 async def _document_file(
     scanned: ScannedFile, settings: Settings, generator: Generator, rewriter: Rewriter, write: bool
 ) -> FileResult:
-    prepared = prepare_file(scanned)
-    if prepared.withheld:
+    if scanned.withheld:
         return FileResult(withheld(scanned))
+    # Before anything is paid for the file: can the rewriter take it at all?
     refusal = await rewriter.refusal(scanned.source.text)
     if refusal is not None:
         return FileResult([Outcome(t, Status.SKIPPED, Reason.REFUSED, refusal) for t in scanned.targets])
+    prepared = prepare_file(scanned)
     redactions = {(t.path, t.line): prepared.redactions_of(t) for t in scanned.targets}
     generated = await asyncio.gather(*(generator.generate(prepared.facts[t.line]) for t in scanned.targets))
     drafts = {g.outcome.target.line: g.draft for g in generated if g.draft is not None}
