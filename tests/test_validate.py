@@ -592,3 +592,19 @@ def test_a_returns_type_the_code_contradicts_is_refused(source: str, returns_typ
         returns_type=returns_type,
     )
     assert [p for p in check(candidate, facts_of(source, qualname)) if "Returns says" in p] == ([problem] if problem else [])
+
+
+@pytest.mark.parametrize(
+    ("summary", "restates"),
+    [
+        pytest.param("add(a, b) -> int.", True, id="the call"),
+        pytest.param("`mod.add(a, b)`", True, id="qualified, in backticks"),
+        pytest.param("def add(a, b): add two numbers.", True, id="the def line"),
+        pytest.param("Add two numbers.", False, id="what it does"),
+        pytest.param("Address the (rare) case.", False, id="a word that starts like the name"),
+    ],
+)
+def test_a_summary_restating_the_signature_is_refused(summary: str, restates: bool) -> None:
+    candidate = DocstringDraft(summary=summary, params=(ParamDoc("a", "A."), ParamDoc("b", "B.")), returns="The sum.")
+    problems = check(candidate, facts_of("def add(a, b):\n    return a + b\n", "add"))
+    assert ("the summary restates the signature: say what the code does instead" in problems) is restates

@@ -6,6 +6,8 @@ rendering, which must cope with any text.
 
 from __future__ import annotations
 
+import re
+
 from docstring_hook.datatypes import DocstringDraft, FunctionFacts, TargetKind
 from docstring_hook.sentences import first_sentence
 
@@ -24,7 +26,7 @@ def check(
 
     With `line_length`, the summary line must fit it at the docstring's column.
     """
-    problems = [*_summary_problems(draft.summary), *_param_problems(draft, facts)]
+    problems = [*_summary_problems(draft.summary), *_restated(draft.summary, facts), *_param_problems(draft, facts)]
     if line_length is not None:
         problems.extend(_fit_problems(draft, facts, line_length))
     if facts.target.kind is TargetKind.CLASS:
@@ -56,6 +58,15 @@ def _fit_problems(draft: DocstringDraft, facts: FunctionFacts, line_length: int)
         f"({line_length} columns) hold {max(limit, 0)}: write a shorter summary"
     )
     return [problem]
+
+
+def _restated(summary: str, facts: FunctionFacts) -> list[str]:
+    """A summary that restates the signature (`add(a, b) -> int`, `def add(...)`) says nothing new."""
+    name = facts.target.qualname.rsplit(".", 1)[-1]
+    text = summary.strip().strip("`")
+    if text.startswith(("def ", "async def ", "class ")) or re.match(rf"(?:\w+\.)*{re.escape(name)}\s*\(", text):
+        return ["the summary restates the signature: say what the code does instead"]
+    return []
 
 
 def _summary_problems(summary: str) -> list[str]:
