@@ -8,7 +8,6 @@ and every file with nothing missing, is read with `ast` alone.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import FileProblem, Target
 from docstring_hook.scan import ScannedFile, scan_files
+from docstring_hook.source.refusal import rewriter_refusal
 
 if TYPE_CHECKING:
     from docstring_hook.repo.git import ChangedLines
@@ -55,15 +55,8 @@ def check(paths: Sequence[str], settings: Settings, changes: ChangedLines | None
         elif isinstance(scanned, ScannedFile):
             result.targets.extend(scanned.targets)
             result.selected += scanned.selected
-            if scanned.targets and _MAY_TROUBLE_LIBCST.search(scanned.source.text):
-                from docstring_hook.source.document import rewriter_refusal
-
+            if scanned.targets:
                 refusal = rewriter_refusal(scanned.source.text)
                 if refusal is not None:
                     result.unwritable.append(FileProblem(scanned.source.path, refusal))
     return result
-
-
-# The layouts LibCST fails to parse or reproduce (tests/test_rewrite.py holds them): a form feed,
-# white space before an except clause's colon, a carriage return not followed by a line feed.
-_MAY_TROUBLE_LIBCST = re.compile(r"\x0c|except[^\n:]*\s:|\r(?!\n)")

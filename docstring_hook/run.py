@@ -36,7 +36,7 @@ from docstring_hook.prepare import prepare_file
 from docstring_hook.repo.git import ChangedLines
 from docstring_hook.repo.lock import project_lock
 from docstring_hook.scan import Held, Scan, held_for_writing, scan_files
-from docstring_hook.source.document import rewriter_refusal
+from docstring_hook.source.refusal import rewriter_refusal
 from docstring_hook.workers import Rewriter
 
 Warn = Callable[[str], None]

@@ -20,7 +20,8 @@ from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 
 from docstring_hook.datatypes import DocstringDraft, FunctionFacts, RenderOptions
-from docstring_hook.source.document import Documented, Refusal, document_or_refuse, rewriter_refusal
+from docstring_hook.source.document import Documented, Refusal, document_or_refuse
+from docstring_hook.source.refusal import may_trouble_libcst, rewriter_refusal
 
 POOL_MIN_FILES = 16
 """With `workers = 0` (auto), a run rewriting fewer files stays in-process."""
@@ -63,7 +64,7 @@ class Rewriter:
 
     async def refusal(self, text: str) -> str | None:
         """Why the rewriter cannot take this file at all, or None (see `rewriter_refusal`)."""
-        if self._pool is None:
+        if self._pool is None or not may_trouble_libcst(text):
             return rewriter_refusal(text)
         return await asyncio.get_running_loop().run_in_executor(self._pool, rewriter_refusal, text)
 

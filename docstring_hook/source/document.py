@@ -69,22 +69,3 @@ def document_or_refuse(
         return Refusal("verification", str(error))
     except (libcst.ParserSyntaxError, RecursionError) as error:
         return Refusal("parse", str(error).splitlines()[0] if str(error) else type(error).__name__)
-
-
-def rewriter_refusal(text: str) -> str | None:
-    """Why the rewriter cannot take `text` at all, checked before anything is paid for it; None when it can.
-
-    LibCST parses a little less than CPython does (a form feed before an
-    indented `def`), and reproduces a few layouts imperfectly (`except E :`).
-    """
-    import libcst
-
-    try:
-        module = libcst.parse_module(text)
-    except libcst.ParserSyntaxError as error:
-        return f"LibCST cannot parse line {error.raw_line}, column {error.raw_column + 1}: {error.message}"
-    except RecursionError:
-        return "LibCST cannot parse the file: too deeply nested"
-    if module.code != text:
-        return "LibCST does not reproduce this file byte for byte"
-    return None
