@@ -521,6 +521,9 @@ class FakeAzure:
         self.stop()
 
     def start(self) -> FakeAzure:
+        # Load the tokenizer now: the first requests arrive together, and each handler thread
+        # would otherwise load it again (functools.cache does not hold the others back).
+        _tokenizer(self.model_name)
         self._stopping.clear()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.fake = self
