@@ -70,7 +70,7 @@ def checked_files(
     """Every file under `paths` checked, in discovery order, in a pool when the run is large."""
     found = discover(paths, settings.root, settings.exclude_globs)
     jobs = [(path, None if changes is None else changes.of(path)) for path in found]
-    count = pool_size(len(jobs), settings.workers)
+    count = pool_size(len(jobs), settings.workers, usable_cores())
     if count <= 1:
         yield from check_chunk(jobs, settings)
         return
@@ -84,8 +84,8 @@ def checked_files(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def pool_size(files: int, workers: int) -> int:
-    """Worker processes for a `--check` of `files` files; 1 means in-process.
+def pool_size(files: int, workers: int, cores: int) -> int:
+    """Worker processes for a `--check` of `files` files on `cores` usable cores; 1 means in-process.
 
     `workers = 1` keeps every run in-process and `workers = n > 1` always uses
     n processes; `0` (auto) uses one per usable core once a run has
@@ -93,7 +93,6 @@ def pool_size(files: int, workers: int) -> int:
     """
     if workers:
         return workers
-    cores = usable_cores()
     return cores if files >= CHECK_POOL_MIN_FILES else 1
 
 
