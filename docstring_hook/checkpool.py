@@ -11,6 +11,7 @@ cost more than the pool saves.
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,8 +27,11 @@ from docstring_hook.source.refusal import rewriter_refusal
 if TYPE_CHECKING:
     from docstring_hook.repo.git import ChangedLines
 
-CHECK_POOL_MIN_FILES = 200
-"""With `workers = 0` (auto) and more than one usable core, a `--check` of fewer files stays in-process."""
+CHECK_POOL_MIN_FILES = 64
+"""With `workers = 0` (auto), a `--check` of fewer files stays in-process (a commit's handful always does)."""
+
+CHECK_POOL_MIN_BYTES = 2_000_000
+"""... and so does one of fewer bytes: there a worker's start-up (0.1 s) outweighs the second core (bench/README.md)."""
 
 CHUNK_FILES = 8
 """Files per task sent to a worker: enough to amortise a round trip, few enough to balance the cores."""
@@ -70,7 +74,8 @@ def checked_files(
     """Every file under `paths` checked, in discovery order, in a pool when the run is large."""
     found = discover(paths, settings.root, settings.exclude_globs)
     jobs = [(path, None if changes is None else changes.of(path)) for path in found]
-    count = pool_size(len(jobs), settings.workers, usable_cores())
+    size = _total_bytes(found) if len(found) >= CHECK_POOL_MIN_FILES else 0
+    count = pool_size(len(jobs), size, settings.workers, usable_cores())
     if count <= 1:
         yield from check_chunk(jobs, settings)
         return
@@ -84,16 +89,26 @@ def checked_files(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def pool_size(files: int, workers: int, cores: int) -> int:
-    """Worker processes for a `--check` of `files` files on `cores` usable cores; 1 means in-process.
+def pool_size(files: int, size: int, workers: int, cores: int) -> int:
+    """Worker processes for a `--check` of `files` files, `size` bytes, on `cores` usable cores; 1 means in-process.
 
     `workers = 1` keeps every run in-process and `workers = n > 1` always uses
     n processes; `0` (auto) uses one per usable core once a run has
-    `CHECK_POOL_MIN_FILES` files.
+    `CHECK_POOL_MIN_FILES` files and `CHECK_POOL_MIN_BYTES` bytes.
     """
     if workers:
         return workers
-    return cores if files >= CHECK_POOL_MIN_FILES else 1
+    return cores if files >= CHECK_POOL_MIN_FILES and size >= CHECK_POOL_MIN_BYTES else 1
+
+
+def _total_bytes(paths: Sequence[str]) -> int:
+    total = 0
+    for path in paths:
+        try:
+            total += os.path.getsize(path)
+        except OSError:
+            pass  # the scan reports the file
+    return total
 
 
 @contextmanager

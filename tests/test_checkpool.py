@@ -10,7 +10,7 @@ import pytest
 
 from docstring_hook import checkpool
 from docstring_hook.check import CheckResult, check
-from docstring_hook.checkpool import CHECK_POOL_MIN_FILES, check_chunk, pool_size
+from docstring_hook.checkpool import CHECK_POOL_MIN_BYTES, CHECK_POOL_MIN_FILES, check_chunk, pool_size
 from docstring_hook.cli import main
 from docstring_hook.config import Settings
 from docstring_hook.pool import spawn_pool
@@ -98,16 +98,21 @@ def test_a_scanning_worker_imports_neither_libcst_nor_openai(project: Path) -> N
     assert imported == ["docstring_hook.scan"]
 
 
+BIG = CHECK_POOL_MIN_BYTES
+
+
 @pytest.mark.parametrize(
-    ("files", "workers", "cores", "expected"),
+    ("files", "size", "workers", "cores", "expected"),
     [
-        pytest.param(5, 0, 2, 1, id="a commit stays in-process"),
-        pytest.param(CHECK_POOL_MIN_FILES - 1, 0, 2, 1, id="just under the threshold"),
-        pytest.param(CHECK_POOL_MIN_FILES, 0, 2, 2, id="a large tree, one worker per core"),
-        pytest.param(5000, 0, 1, 1, id="one usable core (taskset)"),
-        pytest.param(5000, 1, 8, 1, id="workers = 1: always in-process"),
-        pytest.param(3, 2, 1, 2, id="workers = 2 forces the pool"),
+        pytest.param(5, 50_000, 0, 2, 1, id="a commit stays in-process"),
+        pytest.param(5, 50 * BIG, 0, 2, 1, id="a commit of a few huge files too"),
+        pytest.param(CHECK_POOL_MIN_FILES - 1, BIG, 0, 2, 1, id="just too few files"),
+        pytest.param(CHECK_POOL_MIN_FILES, BIG - 1, 0, 2, 1, id="just too few bytes"),
+        pytest.param(CHECK_POOL_MIN_FILES, BIG, 0, 2, 2, id="a large tree, one worker per core"),
+        pytest.param(5000, 50 * BIG, 0, 1, 1, id="one usable core (taskset)"),
+        pytest.param(5000, 50 * BIG, 1, 8, 1, id="workers = 1: always in-process"),
+        pytest.param(3, 100, 2, 1, 2, id="workers = 2 forces the pool"),
     ],
 )
-def test_pool_size(files: int, workers: int, cores: int, expected: int) -> None:
-    assert pool_size(files, workers, cores) == expected
+def test_pool_size(files: int, size: int, workers: int, cores: int, expected: int) -> None:
+    assert pool_size(files, size, workers, cores) == expected
