@@ -42,8 +42,9 @@ INTERROGATE_POLICY = ["-M", "-i", "-m", "-p", "-n", "-O", "-S", "--fail-under", 
 
 def our_counts(command: list[str], cwd: str) -> str:
     done = subprocess.run(command, cwd=cwd, env=bench_env(), capture_output=True, text=True, timeout=300, check=False)
-    summary = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "(no summary)"
-    return summary
+    # The summary line; a note about files that cannot be checked may follow it.
+    summaries = [line for line in done.stderr.splitlines() if re.match(r"\d+ files, ", line)]
+    return summaries[-1] if summaries else "(no summary)"
 
 
 def interrogate_counts(command: list[str], cwd: str) -> str:
