@@ -1,17 +1,19 @@
 """The `spawn`ed process pool shared by rewriting (workers.py) and `--check` (checkpool.py).
 
-This module imports nothing heavy: a worker imports only what the functions
+This module imports nothing heavy (multiprocessing only once a pool starts): a worker imports only what the functions
 sent to it need, so a `--check` worker never loads LibCST or openai.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 PARENT_CHECK_SECONDS = 0.5
 
@@ -25,6 +27,10 @@ def usable_cores() -> int:
 
 def spawn_pool(count: int) -> ProcessPoolExecutor:
     """A pool of `count` fresh interpreters that ignore Ctrl-C and exit when their parent dies."""
+    # Imported here: a commit's `--check` never starts a pool and should not pay for these modules.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     return ProcessPoolExecutor(
         count,
         mp_context=multiprocessing.get_context("spawn"),
