@@ -16,14 +16,18 @@ names, no nested functions, no overloads, no setters) and `--fail-under 0`.
 It has no equivalent of our `ignore-tests` (test_*.py files and test_*
 functions are skipped by default), so the counts differ; a third row runs our
 tool with `ignore-tests = false` from a pyproject.toml to show the counts
-then nearly agree.
+then nearly agree, and a fourth the same with `workers = 1` (in-process: no
+pool however many files). Run it under `taskset -c 0` for the one-core case:
+the hook then sees one usable core and stays in-process.
 
     python bench/check_vs_interrogate.py [--runs 5] [--small-runs 10]
+    taskset -c 0 python bench/check_vs_interrogate.py [--runs 5] [--small-runs 10]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -38,8 +42,9 @@ INTERROGATE_POLICY = ["-M", "-i", "-m", "-p", "-n", "-O", "-S", "--fail-under", 
 
 def our_counts(command: list[str], cwd: str) -> str:
     done = subprocess.run(command, cwd=cwd, env=bench_env(), capture_output=True, text=True, timeout=300, check=False)
-    summary = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "(no summary)"
-    return summary
+    # The summary line; a note about files that cannot be checked may follow it.
+    summaries = [line for line in done.stderr.splitlines() if re.match(r"\d+ files, ", line)]
+    return summaries[-1] if summaries else "(no summary)"
 
 
 def interrogate_counts(command: list[str], cwd: str) -> str:
@@ -66,6 +71,11 @@ def main() -> None:
         all_defs = work / "all-defs"
         all_defs.mkdir()
         (all_defs / "pyproject.toml").write_text("[tool.docstring-hook]\nignore-tests = false\n")
+        in_process = work / "in-process"
+        in_process.mkdir()
+        (in_process / "pyproject.toml").write_text("[tool.docstring-hook]\nignore-tests = false\nworkers = 1\n")
+        if hasattr(os, "sched_getaffinity"):
+            print(f"usable cores: {len(os.sched_getaffinity(0))} of {os.cpu_count()}\n")
 
         ours = [hook, "--check", str(corpus)]
         theirs = [interrogate, "-v", *INTERROGATE_POLICY, str(corpus)]
@@ -74,6 +84,9 @@ def main() -> None:
             time_command("docstring-hook --check stdlib", ours, runs=arguments.runs, cwd=temporary),
             time_command("interrogate -v -M -i -m -p -n -O -S stdlib", theirs, runs=arguments.runs, cwd=temporary),
             time_command("docstring-hook --check stdlib (ignore-tests = false)", ours, runs=arguments.runs, cwd=str(all_defs)),
+            time_command(
+                "docstring-hook --check stdlib (ignore-tests = false, workers = 1)", ours, runs=arguments.runs, cwd=str(in_process)
+            ),
         ]
         print(timing_table(timings))
         print()

@@ -12,10 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from docstring_hook.checkpool import checked_files
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import FileProblem, Target
-from docstring_hook.scan import ScannedFile, scan_files
-from docstring_hook.source.refusal import rewriter_refusal
 
 if TYPE_CHECKING:
     from docstring_hook.repo.git import ChangedLines
@@ -43,20 +42,20 @@ class CheckResult:
 
 
 def check(paths: Sequence[str], settings: Settings, changes: ChangedLines | None = None) -> CheckResult:
-    """Scan every file under `paths`, one at a time, and collect its missing docstrings.
+    """Scan every file under `paths` and collect its missing docstrings, in file order.
 
-    Each file's tree is dropped as soon as its targets are taken.
+    Large runs are scanned in worker processes (see `checkpool`); either way
+    each file's tree is dropped as soon as its targets are taken.
     """
     result = CheckResult()
-    for scanned in scan_files(paths, settings, changes):
+    for checked in checked_files(paths, settings, changes):
         result.files += 1
-        if isinstance(scanned, FileProblem):
-            result.problems.append(scanned)
-        elif isinstance(scanned, ScannedFile):
-            result.targets.extend(scanned.targets)
-            result.selected += scanned.selected
-            if scanned.targets:
-                refusal = rewriter_refusal(scanned.source.text)
-                if refusal is not None:
-                    result.unwritable.append(FileProblem(scanned.source.path, refusal))
+        if checked is None:
+            continue
+        if checked.problem is not None:
+            result.problems.append(checked.problem)
+        result.targets.extend(checked.targets)
+        result.selected += checked.selected
+        if checked.unwritable is not None:
+            result.unwritable.append(checked.unwritable)
     return result

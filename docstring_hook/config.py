@@ -79,7 +79,7 @@ class Settings:
     model: str = "gpt-4o-mini"
     api_version: str | None = None
     concurrency: int = 8
-    workers: int = 0  # processes rewriting files: 0 = as many as cores, for runs with many files
+    workers: int = 0  # processes rewriting or --check scanning files: 0 = as many as cores, for runs with many files
     rpm: int | None = None
     tpm: int | None = None
     timeout: float = 60.0

@@ -11,15 +11,11 @@ LibCST) would cost more than it saves.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
-import signal
-import threading
-import time
 from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
 
 from docstring_hook.datatypes import DocstringDraft, FunctionFacts, RenderOptions
+from docstring_hook.pool import spawn_pool
 from docstring_hook.source.document import Documented, Refusal, document_or_refuse
 from docstring_hook.source.refusal import may_trouble_libcst, rewriter_refusal
 
@@ -33,16 +29,7 @@ class Rewriter:
     def __init__(self, files: int, workers: int = 0) -> None:
         count = workers or (os.cpu_count() or 1)
         wanted = count > 1 and (workers > 1 or files >= POOL_MIN_FILES)
-        self._pool = (
-            ProcessPoolExecutor(
-                count,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_worker,
-                initargs=(os.getpid(),),
-            )
-            if wanted
-            else None
-        )
+        self._pool = spawn_pool(count) if wanted else None
 
     @property
     def pooled(self) -> bool:
@@ -73,19 +60,3 @@ class Rewriter:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
-
-PARENT_CHECK_SECONDS = 0.5
-
-
-def _start_worker(parent: int) -> None:
-    # Ctrl-C reaches the whole process group; only the main process decides what it means.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # A killed parent cannot stop its workers, which would wait for work forever
-    # holding the hook's output pipes open (and pre-commit waiting on them).
-    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
-
-
-def _exit_when_orphaned(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(PARENT_CHECK_SECONDS)
-    os._exit(1)
