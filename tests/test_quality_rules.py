@@ -5,10 +5,13 @@ from __future__ import annotations
 import ast
 import dataclasses
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
+from docstring_hook.config import load
 from docstring_hook.datatypes import DocstringDraft, FunctionFacts, ParamDoc, Style
+from docstring_hook.model.cache import DiskCache, cached_draft
 from docstring_hook.model.names import code_names, restates, unknown_names
 from docstring_hook.source.names import file_symbols, module_names, module_parts, repository_symbols
 from docstring_hook.source.styles import choose, style_of
@@ -187,3 +190,25 @@ def test_the_dominant_style_or_google(votes: dict[Style, int], expected: Style, 
     style, note = choose(Counter(votes))
     assert style is expected
     assert note.startswith(f"style {expected.value}") and said in note
+
+
+def test_a_cached_draft_naming_what_no_longer_exists_is_not_used(tmp_path: Path) -> None:
+    cache = DiskCache(tmp_path)
+    draft = DocstringDraft(
+        "Read the settings with `_parse_helper`.",
+        params=(ParamDoc("path", "The file."), ParamDoc("retries", "How often.")),
+        returns="The entries.",
+    )
+    key = "0" * 64
+    cache.put(key, draft)
+    assert cached_draft(cache, key, facts(symbols=frozenset({"_parse_helper"}))) == draft
+    assert cached_draft(cache, key, facts()) is None  # the helper was renamed since
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [pytest.param(None, Style.AUTO, id="default"), pytest.param("auto", Style.AUTO, id="auto")],
+)
+def test_style_auto_is_a_setting(tmp_path: Path, value: str | None, expected: Style) -> None:
+    assert load(tmp_path, {"style": value}).style is expected
+    assert Style.AUTO.concrete is Style.GOOGLE and Style.NUMPY.concrete is Style.NUMPY
