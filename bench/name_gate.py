@@ -9,9 +9,11 @@ A flagged docstring names something the gate cannot resolve: a false
 positive, since these docstrings were written by people about real code
 (or, rarely, they name something that no longer exists).
 
-Also prints how many human summaries the "restates" rule would count.
+Also prints how many human summaries the "restates" rule would count, and
+with `--survey` what a run's survey costs over the standard library as the
+repository (`survey.survey`: discover, read, parse, symbols, style vote).
 
-    python bench/name_gate.py [--top 30] [--show 0]
+    python bench/name_gate.py [--top 30] [--show 0] [--index stdlib|file] [--survey]
 """
 
 from __future__ import annotations
@@ -25,12 +27,14 @@ import warnings
 from collections import Counter
 from pathlib import Path
 
+from docstring_hook.config import Settings
 from docstring_hook.datatypes import DocstringDraft, Target, TargetKind
 from docstring_hook.lines import split_lines
 from docstring_hook.model.names import restates, unknown_names
 from docstring_hook.source.definitions import walk_definitions
 from docstring_hook.source.facts import describe
 from docstring_hook.source.names import module_names, repository_symbols
+from docstring_hook.survey import survey
 
 _LEFT_OUT = ("test", "tests", "idlelib", "site-packages", "lib2to3", "__phello__")
 
@@ -73,6 +77,14 @@ def _without_docstrings(tree: ast.Module, lines: list[str]) -> list[str]:
     return lines
 
 
+def _time_survey() -> None:
+    settings = Settings(root=sysconfig.get_paths()["stdlib"])
+    started = time.perf_counter()
+    found = survey(settings)
+    print(f"survey of the standard library: {len(found.symbols)} symbols, {found.note}")
+    print(f"{time.perf_counter() - started:.2f} s")
+
+
 def main() -> None:
     """Print the share of standard-library docstrings the name gate flags, and the names most often flagged."""
     parser = argparse.ArgumentParser()
@@ -85,7 +97,11 @@ def main() -> None:
         help="the names index: every standard-library module (a whole-repository run), "
         "or the docstring's own file alone (a commit touching one file)",
     )
+    parser.add_argument("--survey", action="store_true", help="time survey.survey over the standard library")
     options = parser.parse_args()
+    if options.survey:
+        _time_survey()
+        return
     started = time.perf_counter()
     modules = _modules()
     index = repository_symbols((path, tree) for path, tree, _ in modules) if options.index == "stdlib" else frozenset()

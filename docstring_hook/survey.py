@@ -41,7 +41,8 @@ def survey(settings: Settings, *, names: bool = True) -> Survey:
     wanted_style = settings.style is Style.AUTO
     if not names and not wanted_style:
         return Survey(frozenset(), settings.style)
-    trees = list(_trees(settings))
+    # Without names, files are parsed only until the style vote has its sample.
+    trees: Iterable[tuple[str, ast.Module]] = list(_trees(settings)) if names else _trees(settings)
     symbols = repository_symbols(trees) if names else frozenset()
     if not wanted_style:
         return Survey(symbols, settings.style)
