@@ -82,7 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     model = parser.add_argument_group("model")
     model.add_argument("--deployment", help="Azure OpenAI deployment (else $AZURE_OPENAI_DEPLOYMENT)")
     model.add_argument("--model", help="model name: OpenAI-compatible endpoints, and token counting")
-    model.add_argument("--style", help="google, numpy, sphinx or pep257")
+    model.add_argument(
+        "--style", help="auto (the repository's dominant style; the default), google, numpy, sphinx or pep257"
+    )
     model.add_argument("--concurrency", type=int, help="requests in flight at most (default 8)")
     model.add_argument("--rpm", type=int, help="requests per minute at most")
     model.add_argument("--tpm", type=int, help="tokens per minute at most")
@@ -273,7 +275,7 @@ def _finish(result: RunResult, settings: Settings, parsed_paths: Sequence[str]) 
     if settings.verbosity >= 0:
         if any(o.status is Status.FAILED for o in result.outcomes):
             print(SILENCE_HINT, file=sys.stderr)
-        print(report.summary(result.outcomes, result.usage, result.redactions), file=sys.stderr)
+        print(report.summary(result.outcomes, result.usage, result.redactions, result.style), file=sys.stderr)
     _write_reports(result, settings, parsed_paths)
     code = EXIT_CHANGED if result.changes else EXIT_OK
     undocumented = any(o.status in (Status.SKIPPED, Status.FAILED) for o in result.outcomes)

@@ -50,7 +50,7 @@ DEFAULT_DATA_DOCSTRING_DECORATORS = ("docopt_subcommands.command",)
 class Settings:
     """Everything a run is told, with the documented defaults."""
 
-    style: Style = Style.GOOGLE
+    style: Style = Style.AUTO  # resolved by `survey` before a run writes or prompts
     line_length: int = 88
     include_types: bool = False
     # Selection policy, named as interrogate names it.

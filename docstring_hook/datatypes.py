@@ -7,12 +7,18 @@ from dataclasses import dataclass, field
 
 
 class Style(str, enum.Enum):
-    """A docstring convention."""
+    """A docstring convention; AUTO is resolved to one of the others before anything is rendered."""
 
+    AUTO = "auto"
     GOOGLE = "google"
     NUMPY = "numpy"
     SPHINX = "sphinx"
     PEP257 = "pep257"
+
+    @property
+    def concrete(self) -> Style:
+        """The style to write: AUTO not yet resolved falls back to google."""
+        return Style.GOOGLE if self is Style.AUTO else self
 
 
 class TargetKind(str, enum.Enum):
@@ -87,6 +93,9 @@ class FunctionFacts:
     # What the own `return` statements give, in `source.returns`' vocabulary ("list", "self", "name: x", ...).
     return_kinds: tuple[str, ...] = ()
     body_column: int = 4  # the column the docstring will start at (tabs count 4)
+    # The code names a docstring may mention beyond the own source: the module's and the repository's
+    # (`source.names`); None when no index was built, and then names are not checked.
+    known_names: frozenset[str] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -162,6 +171,7 @@ class Reason(str, enum.Enum):
     OVER_BUDGET = "over-budget"
     RUN_BUDGET = "run-budget"
     INVALID_REPLY = "invalid-reply"
+    UNKNOWN_NAME = "unknown-name"
     CONTENT_FILTER = "content-filter"
     RATE_LIMITED = "rate-limited"
     API_ERROR = "api-error"
@@ -190,6 +200,8 @@ class Outcome:
     status: Status
     reason: Reason | None = None
     detail: str = ""
+    unknown_names: tuple[str, ...] = ()  # code names the last draft mentioned that exist nowhere
+    restates: bool = False  # the summary only repeats the names, even after a repair
 
 
 @dataclass(frozen=True)
@@ -235,3 +247,4 @@ class RunResult:
     changes: list[FileChange] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     redactions: dict[tuple[str, int], int] = field(default_factory=dict)  # (path, line): values masked
+    style: str = ""  # with style = "auto": the style chosen, and why

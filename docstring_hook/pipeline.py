@@ -47,15 +47,20 @@ async def run(
     write: bool,
     abandon: asyncio.Event | None = None,
     rewriter: Rewriter | None = None,
+    symbols: frozenset[str] | None = None,
 ) -> RunResult:
     """Generate, verify and write (or diff) every file of `found`.
 
     Setting `abandon` cancels the work still running: files whose targets
     were all settled are already written, the others are left as they were
-    and their targets reported as interrupted.
+    and their targets reported as interrupted. `symbols`, the repository's,
+    turn the name gate on.
     """
     rewriter = rewriter or Rewriter(len(found.files), workers=1)
-    tasks = [asyncio.ensure_future(_document_file(f, settings, generator, rewriter, write)) for f in found.files]
+    tasks = [
+        asyncio.ensure_future(_document_file(f, settings, generator, rewriter, write, symbols))
+        for f in found.files
+    ]
     work: asyncio.Future[list[FileResult]] = asyncio.gather(*tasks)
     stopper = asyncio.ensure_future((abandon or asyncio.Event()).wait())
     either: list[asyncio.Future[Any]] = [work, stopper]
@@ -106,7 +111,12 @@ def _gathered(found: Scan, files: list[FileResult], generator: Generator) -> Run
 
 
 async def _document_file(
-    scanned: ScannedFile, settings: Settings, generator: Generator, rewriter: Rewriter, write: bool
+    scanned: ScannedFile,
+    settings: Settings,
+    generator: Generator,
+    rewriter: Rewriter,
+    write: bool,
+    symbols: frozenset[str] | None = None,
 ) -> FileResult:
     if scanned.withheld:
         return FileResult(withheld(scanned))
@@ -114,7 +124,7 @@ async def _document_file(
     refusal = await rewriter.refusal(scanned.source.text)
     if refusal is not None:
         return FileResult([Outcome(t, Status.SKIPPED, Reason.REFUSED, refusal) for t in scanned.targets])
-    prepared = prepare_file(scanned)
+    prepared = prepare_file(scanned, symbols)
     redactions = {(t.path, t.line): prepared.redactions_of(t) for t in scanned.targets}
     generated = await asyncio.gather(*(generator.generate(prepared.facts[t.line]) for t in scanned.targets))
     drafts = {g.outcome.target.line: g.draft for g in generated if g.draft is not None}

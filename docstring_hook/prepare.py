@@ -39,11 +39,14 @@ class PreparedFile:
         return self.redactions.get(target.line, 0)
 
 
-def prepare_file(scanned: ScannedFile) -> PreparedFile:
-    """Describe the targets of a file that may be sent; describe nothing of one that may not."""
+def prepare_file(scanned: ScannedFile, symbols: frozenset[str] | None = None) -> PreparedFile:
+    """Describe the targets of a file that may be sent; describe nothing of one that may not.
+
+    `symbols`, the repository's (`survey`), lets the name gate check what drafts mention.
+    """
     if scanned.withheld:
         return PreparedFile(scanned)
-    described = describe_file(scanned.tree, scanned.lines, scanned.targets)
+    described = describe_file(scanned.tree, scanned.lines, scanned.targets, symbols)
     return PreparedFile(scanned, described.facts, described.redactions)
 
 

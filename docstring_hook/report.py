@@ -64,6 +64,8 @@ def totals(outcomes: Iterable[Outcome], usage: Usage) -> dict[str, float]:
         "cached": counts[Status.CACHED],
         "skipped": counts[Status.SKIPPED],
         "failed": counts[Status.FAILED],
+        "unknown_names": sum(1 for o in listed if o.unknown_names),
+        "restates": sum(1 for o in listed if o.restates),
         "requests": usage.requests,
         "prompt_tokens": usage.prompt_tokens,
         "completion_tokens": usage.completion_tokens,
@@ -73,8 +75,13 @@ def totals(outcomes: Iterable[Outcome], usage: Usage) -> dict[str, float]:
     }
 
 
-def summary(outcomes: Iterable[Outcome], usage: Usage, redactions: Mapping[tuple[str, int], int] | None = None) -> str:
-    """One line for the end of a run."""
+def summary(
+    outcomes: Iterable[Outcome],
+    usage: Usage,
+    redactions: Mapping[tuple[str, int], int] | None = None,
+    style: str = "",
+) -> str:
+    """One line for the end of a run; `style` says which style "auto" chose."""
     t = totals(outcomes, usage)
     masked = sum((redactions or {}).values())
     return (
@@ -83,6 +90,8 @@ def summary(outcomes: Iterable[Outcome], usage: Usage, redactions: Mapping[tuple
         f"{t['prompt_tokens']} prompt + {t['completion_tokens']} completion tokens"
         + (f"; {t['retries']} retries, {t['waited_seconds']:.1f} s waited" if t["retries"] else "")
         + (f"; {masked} secret-looking values masked" if masked else "")
+        + (f"; {t['restates']} summaries only restate the names" if t["restates"] else "")
+        + (f"; {style}" if style else "")
     )
 
 
@@ -103,6 +112,8 @@ def to_json(
                 "reason": o.reason.value if o.reason else None,
                 "detail": o.detail,
                 "redactions": masked.get((o.target.path, o.target.line), 0),
+                "unknown_names": list(o.unknown_names),
+                "restates": o.restates,
             }
             for o in listed
         ],
@@ -144,6 +155,7 @@ def to_markdown(outcomes: Iterable[Outcome], usage: Usage, settings: Settings) -
             f"| `{o.target.path}:{o.target.line}` `{_cell(o.target.qualname)}` | {o.status.value} | {_cell(_why(o))} |"
             for o in left
         ]
+    lines += _quality_lines(listed)
     written = [o for o in listed if o.status in (Status.DOCUMENTED, Status.CACHED)]
     if written:
         lines += ["", "## Documented", ""]
@@ -182,6 +194,19 @@ def forecast_summary(plan: Forecast, settings: Settings, counted_by: str) -> str
     if costs is None:
         return text + "; set price-per-million-input/-output for a cost estimate"
     return text + f"; cost between {costs[0]:.4f} and {costs[1]:.4f}"
+
+
+def _quality_lines(outcomes: list[Outcome]) -> list[str]:
+    """The quality gate's findings: drafts naming what exists nowhere, summaries that only restate names."""
+    flagged = [o for o in outcomes if o.unknown_names or o.restates]
+    if not flagged:
+        return []
+    lines = ["", "## Quality", "", "| function | unknown names | restates the names |", "|---|---|---|"]
+    for o in flagged:
+        names = ", ".join(f"`{_cell(n)}`" for n in o.unknown_names)
+        where = f"`{o.target.path}:{o.target.line}` `{_cell(o.target.qualname)}`"
+        lines.append(f"| {where} | {names} | {'yes' if o.restates else ''} |")
+    return lines
 
 
 def _why(outcome: Outcome) -> str:

@@ -37,6 +37,7 @@ from docstring_hook.repo.git import ChangedLines
 from docstring_hook.repo.lock import project_lock
 from docstring_hook.scan import Held, Scan, held_for_writing, scan_files
 from docstring_hook.source.refusal import rewriter_refusal
+from docstring_hook.survey import resolved, survey
 from docstring_hook.workers import Rewriter
 
 Warn = Callable[[str], None]
@@ -98,6 +99,7 @@ def _first_time(warning: str, folder: Path) -> bool:
 
 def dry_run(found: Scan, settings: Settings, environ: Mapping[str, str], warn: Warn) -> Planned:
     """Every target's request as a real run would build it, and whether it is cached; nothing is sent."""
+    settings = resolved(settings, survey(settings, names=False, cache=_survey_cache(settings, environ)))
     counter = token_counter(settings, environ, warn)
     facts: list[FunctionFacts] = []
     held: Counter[str] = Counter()
@@ -123,6 +125,7 @@ def show_prompts(
     warn: Warn,
 ) -> Iterator[ShownPrompt | FileProblem]:
     """The request for each target whose qualified name matches the glob `pattern`, file by file."""
+    settings = resolved(settings, survey(settings, names=False, cache=_survey_cache(settings, environ)))
     counter = token_counter(settings, environ, warn)
     for scanned in scan_files(paths, settings, changes):
         if scanned is None or isinstance(scanned, FileProblem):
@@ -143,9 +146,14 @@ def show_prompts(
 async def generate(
     found: Scan, settings: Settings, endpoint: Endpoint, environ: Mapping[str, str], warn: Warn
 ) -> Finished:
-    """Document every target of `found`; Ctrl-C stops it cleanly."""
+    """Document every target of `found`; Ctrl-C stops it cleanly.
+
+    The repository is surveyed first: its symbols for the name gate, its style when style = "auto".
+    """
     from docstring_hook.model.client import ChatClient  # the SDK, only for a run that sends
 
+    surveyed = survey(settings, cache=_survey_cache(settings, environ))
+    settings = resolved(settings, surveyed)
     client = ChatClient(endpoint, timeout=settings.timeout, max_output_tokens=settings.max_output_tokens)
     pacer = Pacer(concurrency=settings.concurrency, rpm=settings.rpm, tpm=settings.tpm)
     budget = RunBudget(
@@ -171,13 +179,25 @@ async def generate(
         with lock, CtrlC(generator.interrupt, abandon) as ctrl_c:
             async with _progress(found, settings, generator, pacer, environ):
                 result = await pipeline.run(
-                    found, settings, generator, write=not settings.diff, abandon=abandon, rewriter=rewriter
+                    found,
+                    settings,
+                    generator,
+                    write=not settings.diff,
+                    abandon=abandon,
+                    rewriter=rewriter,
+                    symbols=surveyed.symbols,
                 )
+                result.style = surveyed.note
     finally:
         budget.spent.duration_seconds = time.monotonic() - started
         rewriter.close()
         await client.close()
     return Finished(result, ctrl_c.pressed)
+
+
+def _survey_cache(settings: Settings, environ: Mapping[str, str]) -> Path | None:
+    """Where the repository survey keeps what each file contributes; nowhere with --no-cache."""
+    return None if settings.no_cache else cache_folder(settings.cache_dir, environ)
 
 
 def api_page(paths: Sequence[str], settings: Settings) -> str:

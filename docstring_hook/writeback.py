@@ -12,6 +12,7 @@ reported `changed-during-run` (their answers are cached: a rerun is free).
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 from collections.abc import Mapping
@@ -46,7 +47,7 @@ async def put(
 
 def _options(prepared: PreparedFile, settings: Settings) -> RenderOptions:
     return RenderOptions(
-        settings.style,
+        settings.style.concrete,
         line_length=settings.line_length,
         include_types=settings.include_types,
         encoding=prepared.scanned.source.encoding,
@@ -108,7 +109,7 @@ async def _reapply(
     back = {new: old for old, new in moved.items()}
     original = {t.line: t for t in prepared.scanned.targets}
     return {
-        back[line]: Outcome(original[back[line]], o.status, o.reason, o.detail) for line, o in outcomes.items()
+        back[line]: dataclasses.replace(o, target=original[back[line]]) for line, o in outcomes.items()
     }, change
 
 

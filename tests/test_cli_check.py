@@ -112,7 +112,7 @@ def test_settings_come_from_pyproject(project: Path, capsys: pytest.CaptureFixtu
     ("table", "message"),
     [
         pytest.param("colour = 1", "unknown setting 'colour'", id="unknown key"),
-        pytest.param('style = "fancy"', "style: 'fancy' is not one of google, numpy, sphinx, pep257", id="bad style"),
+        pytest.param('style = "fancy"', "style: 'fancy' is not one of auto, google, numpy, sphinx, pep257", id="bad style"),
         pytest.param('ignore-magic = "yes"', "ignore-magic: expected true or false", id="bad bool"),
         pytest.param("concurrency = -1", "concurrency: expected a whole number >= 0", id="negative"),
         pytest.param("concurrency = 0", "concurrency: expected a whole number >= 1", id="no concurrency"),

@@ -25,6 +25,7 @@ import platformdirs
 
 from docstring_hook.datatypes import DocstringDraft, FunctionFacts
 from docstring_hook.model.draftjson import draft_from_json, draft_to_json, record
+from docstring_hook.model.names import unknown_names
 from docstring_hook.model.validate import check
 
 FORMAT_VERSION = 1
@@ -196,10 +197,11 @@ def cached_draft(
 ) -> DocstringDraft | None:
     """The cached draft for `key` if it is still valid for `facts`.
 
-    Validated again because the validation rules may have changed since it was stored.
+    Validated again because the validation rules may have changed since it was stored, and
+    the names it mentions against the repository as it is now.
     """
     draft = cache.get(key)
-    if draft is None or check(draft, facts, line_length=line_length):
+    if draft is None or check(draft, facts, line_length=line_length) or unknown_names(draft, facts):
         return None
     return draft
 

@@ -26,6 +26,7 @@ from docstring_hook.errors import FatalAPIError
 from docstring_hook.model.budget import RunBudget
 from docstring_hook.model.cache import Claim, DraftCache, cached_draft
 from docstring_hook.model.judge import judge
+from docstring_hook.model.names import restates
 from docstring_hook.model.pacing import Pacer
 from docstring_hook.model.prompt import repair_message
 from docstring_hook.model.request import Prompt, request_for
@@ -33,7 +34,7 @@ from docstring_hook.model.retry import RetryPolicy, RunWaits, with_retries
 from docstring_hook.model.tokens import TokenCounter, count_messages
 from docstring_hook.model.types import Completer, Completion, Message, RejectedRequest, TransientError
 
-LASTING_FAILURES = frozenset({Reason.INVALID_REPLY, Reason.CONTENT_FILTER})
+LASTING_FAILURES = frozenset({Reason.INVALID_REPLY, Reason.UNKNOWN_NAME, Reason.CONTENT_FILTER})
 """Failures that asking again with the same prompt would repeat: remembered, not asked again."""
 
 REMEMBERED = "(remembered from an earlier run with the same code and settings; --retry-failed asks again)"
@@ -119,7 +120,7 @@ class Generator:
             )
         cached = self._from_cache(prompt, facts)
         if cached is not None:
-            return Generated(Outcome(facts.target, Status.CACHED), cached)
+            return Generated(Outcome(facts.target, Status.CACHED, restates=restates(cached.summary, facts)), cached)
         claim = await self._claim(prompt.key)
         if claim is None:
             return self._ended(facts, Status.SKIPPED, Reason.INTERRUPTED, NOT_STARTED)
@@ -139,7 +140,7 @@ class Generator:
     async def _answer(self, prompt: Prompt, facts: FunctionFacts) -> Generated:
         cached = self._from_cache(prompt, facts)  # answered while we waited for the claim
         if cached is not None:
-            return Generated(Outcome(facts.target, Status.CACHED), cached)
+            return Generated(Outcome(facts.target, Status.CACHED, restates=restates(cached.summary, facts)), cached)
         remembered = None if self._settings.retry_failed else self._cache.failure(prompt.key)
         if remembered is not None:
             reason, detail = remembered
@@ -193,16 +194,21 @@ class Generator:
                 return self._ended(facts, Status.SKIPPED, Reason.OVER_BUDGET, "the prompt exceeds the model's context")
             sent = smaller
             completion = await self._ask(smaller.messages, smaller.tokens, facts.target)
-        draft, problems = await judge(completion, facts, self._settings)
-        if problems:
+        verdict = await judge(completion, facts, self._settings)
+        if verdict.repair:
             # The repair repeats the conversation as sent: the shrunk one after a context error.
-            repair = (*sent.messages, Message("assistant", completion.content), repair_message(problems))
+            repair = (*sent.messages, Message("assistant", completion.content), repair_message(verdict.repair))
             completion = await self._ask(repair, count_messages(repair, self._counter), facts.target)
-            draft, problems = await judge(completion, facts, self._settings)
-        if draft is None or problems:
-            return self._ended(facts, Status.FAILED, Reason.INVALID_REPLY, "; ".join(problems))
-        self._cache.put(prompt.key, draft)
-        return Generated(Outcome(facts.target, Status.DOCUMENTED), draft)
+            verdict = await judge(completion, facts, self._settings)
+        if verdict.draft is None or verdict.problems:
+            return self._ended(facts, Status.FAILED, Reason.INVALID_REPLY, "; ".join(verdict.repair))
+        if verdict.unknown:
+            detail = "the docstring names what exists nowhere: " + ", ".join(f"`{n}`" for n in verdict.unknown)
+            outcome = Outcome(facts.target, Status.FAILED, Reason.UNKNOWN_NAME, detail, unknown_names=verdict.unknown)
+            return Generated(outcome)
+        # A summary that still restates the names is accepted: it is counted in the report, not refused.
+        self._cache.put(prompt.key, verdict.draft)
+        return Generated(Outcome(facts.target, Status.DOCUMENTED, restates=verdict.restates), verdict.draft)
 
     def _shrunk_budget(self, prompt: Prompt, context_limit: int | None) -> int:
         budget = prompt.tokens * 3 // 4

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import DocstringDraft, FunctionFacts, Style
 from docstring_hook.model.mood import mood_problem
+from docstring_hook.model.names import RESTATES_PROBLEM, restates, unknown_name_problems, unknown_names
 from docstring_hook.model.reply import InvalidReply, parse_reply
 from docstring_hook.model.types import Completion
 from docstring_hook.model.validate import check
@@ -15,19 +17,36 @@ IMPERATIVE_STYLES = frozenset({Style.GOOGLE, Style.NUMPY, Style.PEP257})
 """Styles whose summaries must be in the imperative mood (pydocstyle's D401); not Sphinx's."""
 
 
-async def judge(
-    completion: Completion, facts: FunctionFacts, settings: Settings
-) -> tuple[DocstringDraft | None, tuple[str, ...]]:
-    """The reply's draft (None when it cannot be read) and its problems, for a repair request."""
+@dataclass(frozen=True)
+class Verdict:
+    """A reply's draft (None when it cannot be read) and what is wrong with it.
+
+    `problems` refuse the draft; `unknown` names refuse it with their own
+    reason; `restates` only asks once for better and is then accepted.
+    """
+
+    draft: DocstringDraft | None
+    problems: tuple[str, ...] = ()
+    unknown: tuple[str, ...] = ()
+    restates: bool = False
+
+    @property
+    def repair(self) -> tuple[str, ...]:
+        """Everything a repair request lists."""
+        return (*self.problems, *unknown_name_problems(self.unknown), *((RESTATES_PROBLEM,) if self.restates else ()))
+
+
+async def judge(completion: Completion, facts: FunctionFacts, settings: Settings) -> Verdict:
+    """The reply's draft and its problems, for a repair request."""
     if completion.finish_reason == "length":
-        return None, ("the reply was cut off at the output token limit; answer more briefly",)
+        return Verdict(None, ("the reply was cut off at the output token limit; answer more briefly",))
     try:
         draft = parse_reply(completion.content)
     except InvalidReply as error:
-        return None, error.problems
+        return Verdict(None, error.problems)
     problems = check(draft, facts, line_length=settings.line_length)
-    if settings.style in IMPERATIVE_STYLES:
+    if settings.style.concrete in IMPERATIVE_STYLES:
         # A linter's verdict in another process: off the event loop, which paces requests.
         mood = await asyncio.to_thread(mood_problem, draft.summary)
         problems += (mood,) if mood else ()
-    return draft, problems
+    return Verdict(draft, problems, unknown_names(draft, facts), restates(draft.summary, facts))

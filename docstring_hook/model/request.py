@@ -80,4 +80,4 @@ def request_for(
     """
     limit = settings.prompt_budget if budget is None else budget
     summary = summary_limit(facts, settings.line_length)
-    return fit(facts, settings.style, settings.model, limit, counter, summary)
+    return fit(facts, settings.style.concrete, settings.model, limit, counter, summary)

@@ -8,6 +8,7 @@ Facts leave `describe_file` with their secrets already masked (see
 from __future__ import annotations
 
 import ast
+import dataclasses
 import textwrap
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from docstring_hook.datatypes import FunctionFacts, Param, ParamKind, Target, Ta
 from docstring_hook.redact import redact_facts
 from docstring_hook.source.body import own_nodes, raised
 from docstring_hook.source.definitions import Definition, Scope, walk_definitions
+from docstring_hook.source.names import module_names
 from docstring_hook.source.returns import return_kinds
 
 _BRANCHES = (
@@ -40,15 +42,23 @@ class Described:
     redactions: dict[int, int]
 
 
-def describe_file(tree: ast.Module, lines: list[str], targets: list[Target]) -> Described:
-    """Facts for each target, secrets masked, keyed by its line."""
+def describe_file(
+    tree: ast.Module, lines: list[str], targets: list[Target], symbols: frozenset[str] | None = None
+) -> Described:
+    """Facts for each target, secrets masked, keyed by its line.
+
+    With the repository's `symbols`, each target's facts carry the names its
+    docstring may mention (those and the module's own); without, names go unchecked.
+    """
     wanted = {t.line: t for t in targets}
     module_summary = _summary(ast.get_docstring(tree))
+    known = None if symbols is None else symbols | module_names(tree)
     described = Described({}, {})
     for definition, scope in walk_definitions(tree):
         target = wanted.get(definition.lineno)
         if target is not None and target.qualname == scope.qualname:
-            facts, count = redact_facts(describe(definition, scope, target, lines, module_summary))
+            facts = dataclasses.replace(describe(definition, scope, target, lines, module_summary), known_names=known)
+            facts, count = redact_facts(facts)
             described.facts[target.line] = facts
             described.redactions[target.line] = count
     return described
