@@ -95,6 +95,14 @@ def without_docstrings(text: str) -> str:
     return ast.dump(tree)
 
 
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAzure]:
+    """A fake Azure server on 127.0.0.1, with the environment pointing at it."""
+    with FakeAzure() as server:
+        use_azure(monkeypatch, server)
+        yield server
+
+
 def use_azure(monkeypatch: pytest.MonkeyPatch, server: FakeAzure, *, path: str = "") -> None:
     """Point the environment at a fake Azure server with its own key and deployment."""
     monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", server.endpoint + path)

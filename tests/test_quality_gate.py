@@ -9,17 +9,15 @@ style and says so in the summary line.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from docstring_hook.cli import main
-from tests.conftest import use_azure, write
+from tests.conftest import write
 from tests.fake_azure import FakeAzure, Fault
 
-KEY = "sk-e2e-quality-5b2e8f4a6c0d"
 SOURCE = '''\
 def area(width: float, height: float) -> float:
     return width * height
@@ -77,13 +75,6 @@ def area_reply(summary: str) -> str:
             "raises": [],
         }
     )
-
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAzure]:
-    with FakeAzure(api_key=KEY) as server:
-        use_azure(monkeypatch, server)
-        yield server
 
 
 @pytest.fixture
