@@ -85,6 +85,7 @@ class Settings:
     timeout: float = 60.0
     max_output_tokens: int = 600
     prompt_budget: int = 6000
+    context_budget: int = 1500  # tokens of repository context per request at most; 0 sends none
     max_file_bytes: int = 1_048_576  # larger files are not sent (LibCST would need gigabytes for them)
     max_functions: int | None = None
     max_tokens: int | None = None

@@ -74,6 +74,20 @@ class Target:
 
 
 @dataclass(frozen=True)
+class ContextItem:
+    """A definition from the repository shown next to a target: a callee, or the target's class.
+
+    `code` is Python text (a signature, a class skeleton), `summary` the
+    first paragraph of its docstring; both masked like the target's source.
+    """
+
+    kind: str  # "callee" or "class"
+    name: str  # as the prompt names it: `helper`, `Base.load`, `pkg.mod.helper`
+    code: str
+    summary: str | None = None
+
+
+@dataclass(frozen=True)
 class FunctionFacts:
     """What the code says about a target: the input to prompting and validation."""
 
@@ -93,6 +107,8 @@ class FunctionFacts:
     # What the own `return` statements give, in `source.returns`' vocabulary ("list", "self", "name: x", ...).
     return_kinds: tuple[str, ...] = ()
     body_column: int = 4  # the column the docstring will start at (tabs count 4)
+    # What a reviewer would open next to it, in priority order: callees, then the class skeleton.
+    context: tuple[ContextItem, ...] = ()
     # The code names a docstring may mention beyond the own source: the module's and the repository's
     # (`source.names`); None when no index was built, and then names are not checked.
     known_names: frozenset[str] | None = field(default=None, repr=False, compare=False)

@@ -25,7 +25,8 @@ from docstring_hook.datatypes import (
     Target,
 )
 from docstring_hook.model.generate import Generator
-from docstring_hook.prepare import prepare_file, withheld
+from docstring_hook.modules import RepositoryModules
+from docstring_hook.prepare import context_modules, prepare_file, withheld
 from docstring_hook.scan import Scan, ScannedFile
 from docstring_hook.workers import Rewriter
 
@@ -57,8 +58,9 @@ async def run(
     turn the name gate on.
     """
     rewriter = rewriter or Rewriter(len(found.files), workers=1)
+    modules = context_modules(settings)
     tasks = [
-        asyncio.ensure_future(_document_file(f, settings, generator, rewriter, write, symbols))
+        asyncio.ensure_future(_document_file(f, settings, generator, rewriter, write, symbols, modules))
         for f in found.files
     ]
     work: asyncio.Future[list[FileResult]] = asyncio.gather(*tasks)
@@ -117,6 +119,7 @@ async def _document_file(
     rewriter: Rewriter,
     write: bool,
     symbols: frozenset[str] | None = None,
+    modules: RepositoryModules | None = None,
 ) -> FileResult:
     if scanned.withheld:
         return FileResult(withheld(scanned))
@@ -124,7 +127,7 @@ async def _document_file(
     refusal = await rewriter.refusal(scanned.source.text)
     if refusal is not None:
         return FileResult([Outcome(t, Status.SKIPPED, Reason.REFUSED, refusal) for t in scanned.targets])
-    prepared = prepare_file(scanned, symbols)
+    prepared = prepare_file(scanned, symbols, modules)
     redactions = {(t.path, t.line): prepared.redactions_of(t) for t in scanned.targets}
     generated = await asyncio.gather(*(generator.generate(prepared.facts[t.line]) for t in scanned.targets))
     drafts = {g.outcome.target.line: g.draft for g in generated if g.draft is not None}

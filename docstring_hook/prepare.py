@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from docstring_hook.config import Settings
 from docstring_hook.datatypes import FunctionFacts, Outcome, Status, Target
+from docstring_hook.modules import RepositoryModules
 from docstring_hook.scan import ScannedFile
 from docstring_hook.source.facts import describe_file
 
@@ -39,15 +41,24 @@ class PreparedFile:
         return self.redactions.get(target.line, 0)
 
 
-def prepare_file(scanned: ScannedFile, symbols: frozenset[str] | None = None) -> PreparedFile:
+def prepare_file(
+    scanned: ScannedFile, symbols: frozenset[str] | None = None, modules: RepositoryModules | None = None
+) -> PreparedFile:
     """Describe the targets of a file that may be sent; describe nothing of one that may not.
 
-    `symbols`, the repository's (`survey`), lets the name gate check what drafts mention.
+    `symbols`, the repository's (`survey`), lets the name gate check what drafts mention;
+    `modules`, the run's, gives each target its repository context (none without).
     """
     if scanned.withheld:
         return PreparedFile(scanned)
-    described = describe_file(scanned.tree, scanned.lines, scanned.targets, symbols)
+    where = modules.where(scanned.source.path) if modules is not None else None
+    described = describe_file(scanned.tree, scanned.lines, scanned.targets, symbols, where)
     return PreparedFile(scanned, described.facts, described.redactions)
+
+
+def context_modules(settings: Settings) -> RepositoryModules | None:
+    """The run's lookup of repository modules for context; None when `context-budget` is 0."""
+    return RepositoryModules(settings) if settings.context_budget > 0 else None
 
 
 def withheld(scanned: ScannedFile) -> list[Outcome]:

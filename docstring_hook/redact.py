@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from docstring_hook.datatypes import FunctionFacts, Param
+from docstring_hook.datatypes import ContextItem, FunctionFacts, Param
 
 PLACEHOLDER = "<redacted:{kind}>"
 
@@ -136,13 +136,14 @@ def redact(text: str, *, code: bool = True) -> Redacted:
 def redact_facts(facts: FunctionFacts) -> tuple[FunctionFacts, int]:
     """`facts` with every text that reaches a prompt redacted, and the count.
 
-    The count is of values masked in the source and in the class and module
-    summaries: decorators, defaults and annotations repeat parts of the
-    source, so what is masked there is not counted twice.
+    The count is of values masked in the source, the class and module
+    summaries and the context: decorators, defaults and annotations repeat
+    parts of the source, so what is masked there is not counted twice.
     """
     source = redact(facts.source)
     class_summary = _redact_optional(facts.class_summary, code=False)
     module_summary = _redact_optional(facts.module_summary, code=False)
+    context = [_redact_item(item) for item in facts.context]
     redacted = dataclasses.replace(
         facts,
         source=source.text,
@@ -151,8 +152,16 @@ def redact_facts(facts: FunctionFacts) -> tuple[FunctionFacts, int]:
         decorators=tuple(redact(d).text for d in facts.decorators),
         class_summary=class_summary.text if facts.class_summary is not None else None,
         module_summary=module_summary.text if facts.module_summary is not None else None,
+        context=tuple(item for item, _ in context),
     )
-    return redacted, source.count + class_summary.count + module_summary.count
+    return redacted, source.count + class_summary.count + module_summary.count + sum(n for _, n in context)
+
+
+def _redact_item(item: ContextItem) -> tuple[ContextItem, int]:
+    code = redact(item.code)
+    summary = _redact_optional(item.summary, code=False)
+    masked = dataclasses.replace(item, code=code.text, summary=summary.text if item.summary is not None else None)
+    return masked, code.count + summary.count
 
 
 def _redact_optional(text: str | None, *, code: bool = True) -> Redacted:

@@ -32,7 +32,7 @@ from docstring_hook.model.generate import Generator
 from docstring_hook.model.pacing import Pacer
 from docstring_hook.model.request import Prompt, request_for
 from docstring_hook.model.tokens import TokenCounter, counted_by, load_counter
-from docstring_hook.prepare import prepare_file
+from docstring_hook.prepare import context_modules, prepare_file
 from docstring_hook.repo.git import ChangedLines
 from docstring_hook.repo.lock import project_lock
 from docstring_hook.scan import Held, Scan, held_for_writing, scan_files
@@ -103,6 +103,7 @@ def dry_run(found: Scan, settings: Settings, environ: Mapping[str, str], warn: W
     counter = token_counter(settings, environ, warn)
     facts: list[FunctionFacts] = []
     held: Counter[str] = Counter()
+    modules = context_modules(settings)
     for scanned in found.files:
         if scanned.held is not None:
             held[scanned.held.reason.value] += len(scanned.targets)
@@ -110,7 +111,7 @@ def dry_run(found: Scan, settings: Settings, environ: Mapping[str, str], warn: W
         if rewriter_refusal(scanned.source.text) is not None:
             held[Reason.REFUSED.value] += len(scanned.targets)
             continue
-        prepared = prepare_file(scanned)
+        prepared = prepare_file(scanned, modules=modules)
         facts.extend(prepared.facts[t.line] for t in scanned.targets)
     plan = forecast(facts, settings, counter, open_cache(settings, environ), held=held)
     return Planned(plan, counted_by(counter))
@@ -127,6 +128,7 @@ def show_prompts(
     """The request for each target whose qualified name matches the glob `pattern`, file by file."""
     settings = resolved(settings, survey(settings, names=False, cache=_survey_cache(settings, environ)))
     counter = token_counter(settings, environ, warn)
+    modules = context_modules(settings)
     for scanned in scan_files(paths, settings, changes):
         if scanned is None or isinstance(scanned, FileProblem):
             continue
@@ -134,7 +136,7 @@ def show_prompts(
         if not targets:
             continue
         scanned = held_for_writing(scanned, settings)
-        prepared = prepare_file(scanned)
+        prepared = prepare_file(scanned, modules=modules)
         for target in targets:
             if scanned.held is not None:
                 yield ShownPrompt(target, None, held=scanned.held)

@@ -13,10 +13,11 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from docstring_hook.datatypes import FunctionFacts, Param, Style, TargetKind
+from docstring_hook.datatypes import ContextItem, FunctionFacts, Param, Style, TargetKind
+from docstring_hook.model.context import render_context
 from docstring_hook.model.types import Message
 
-PROMPT_VERSION = 2
+PROMPT_VERSION = 3
 
 DEFAULT_SUMMARY_LIMIT = 72
 """The summary's length when the caller gives none: a docstring at column 8 of an 88-column line."""
@@ -121,7 +122,11 @@ no markup of any docstring style: the tool lays out the docstring in the \
 requested style itself."""
 
 def build_messages(
-    facts: FunctionFacts, style: Style, source: str, summary_limit: int = DEFAULT_SUMMARY_LIMIT
+    facts: FunctionFacts,
+    style: Style,
+    source: str,
+    summary_limit: int = DEFAULT_SUMMARY_LIMIT,
+    context: Sequence[ContextItem] = (),
 ) -> tuple[Message, ...]:
     """The system and user messages asking for the docstring of one target.
 
@@ -130,10 +135,12 @@ def build_messages(
     message in a fenced block opening with a line "```python" and closing
     with a line "```". Facts come from `describe_file` with their secrets
     masked already, and elision only drops lines: nothing is masked here.
+    `context`, those of `facts.context` that fit (see `request.fit`), goes
+    before the code block.
     """
     return (
         Message("system", _GOOD_DOCSTRING + "\n\n" + _JSON_ANSWER),
-        Message("user", _user_content(facts, style, source, summary_limit)),
+        Message("user", _user_content(facts, style, source, summary_limit, context)),
     )
 
 
@@ -170,7 +177,9 @@ def show_messages(messages: Sequence[Message]) -> str:
     return "".join(f"--- {m.role} ---\n{m.content}\n" for m in messages)
 
 
-def _user_content(facts: FunctionFacts, style: Style, source: str, summary_limit: int) -> str:
+def _user_content(
+    facts: FunctionFacts, style: Style, source: str, summary_limit: int, context: Sequence[ContextItem] = ()
+) -> str:
     target = facts.target
     is_class = target.kind is TargetKind.CLASS
     lines = [f"Target: {target.qualname}", f"Kind: {_kind(facts)}"]
@@ -204,6 +213,8 @@ def _user_content(facts: FunctionFacts, style: Style, source: str, summary_limit
     lines.append(f"Summary: one line of at most {max(summary_limit, 20)} characters")
     if source != facts.source:
         lines.append("Some lines of the code were elided for length.")
+    if context:
+        lines.append(render_context(context))
     lines.append("")
     lines.append("```python")
     lines.append(source.rstrip("\n"))

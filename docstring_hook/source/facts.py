@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from docstring_hook.datatypes import FunctionFacts, Param, ParamKind, Target, TargetKind
 from docstring_hook.redact import redact_facts
 from docstring_hook.source.body import own_nodes, raised
+from docstring_hook.source.context import Where, context_of
 from docstring_hook.source.definitions import Definition, Scope, walk_definitions
 from docstring_hook.source.names import module_names
 from docstring_hook.source.returns import return_kinds
@@ -43,12 +44,17 @@ class Described:
 
 
 def describe_file(
-    tree: ast.Module, lines: list[str], targets: list[Target], symbols: frozenset[str] | None = None
+    tree: ast.Module,
+    lines: list[str],
+    targets: list[Target],
+    symbols: frozenset[str] | None = None,
+    where: Where | None = None,
 ) -> Described:
     """Facts for each target, secrets masked, keyed by its line.
 
     With the repository's `symbols`, each target's facts carry the names its
     docstring may mention (those and the module's own); without, names go unchecked.
+    With `where`, they carry their repository context (`source.context`); without, none.
     """
     wanted = {t.line: t for t in targets}
     module_summary = _summary(ast.get_docstring(tree))
@@ -58,6 +64,8 @@ def describe_file(
         target = wanted.get(definition.lineno)
         if target is not None and target.qualname == scope.qualname:
             facts = dataclasses.replace(describe(definition, scope, target, lines, module_summary), known_names=known)
+            if where is not None:
+                facts = dataclasses.replace(facts, context=context_of(definition, scope, tree, where))
             facts, count = redact_facts(facts)
             described.facts[target.line] = facts
             described.redactions[target.line] = count
