@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 
 from docstring_hook.cli import main
+from docstring_hook.config import Settings
 from docstring_hook.datatypes import ContextItem, FunctionFacts, Style
 from docstring_hook.lines import split_lines
 from docstring_hook.model.context import HEADING, render_context, within_budget
 from docstring_hook.model.prompt import build_messages
 from docstring_hook.model.request import fit
 from docstring_hook.model.tokens import count_messages
+from docstring_hook.modules import RepositoryModules
 from docstring_hook.source.context import Where
 from docstring_hook.source.facts import describe_file
 from docstring_hook.source.find import find_targets
@@ -178,3 +180,25 @@ def test_show_prompt_shows_the_context_as_sent(
     main(["pkg/app.py"])
     user = _user_message(fake, "label")
     assert HEADING in user and user in shown
+
+
+# The repository's modules, as the run looks them up.
+def test_modules_are_found_below_the_root_and_its_src_folder(project: Path) -> None:
+    write(project / "src" / "lib" / "__init__.py", "def a():\n    return 1\n")
+    write(project / "src" / "lib" / "core.py", "def b():\n    return 1\n")
+    write(project / "tools" / "run.py", "def c():\n    return 1\n")
+    write(project / "tools" / "secrets_env.py", "def d():\n    return 1\n")
+    write(project / "tools" / "broken.py", "def (:\n")
+    (project / "tools" / "outside.py").symlink_to(project.parent / "elsewhere.py")
+    write(project.parent / "elsewhere.py", "def e():\n    return 1\n")
+    modules = RepositoryModules(Settings(root=str(project)))
+    found = {name: modules.lookup(name) for name in
+             ["lib", "lib.core", "tools.run", "tools.secrets_env", "tools.broken", "tools.outside", "os", "lib.no"]}
+    assert {name: (v[1] if v else None) for name, v in found.items()} == {
+        "lib": True, "lib.core": False, "tools.run": False,
+        "tools.secrets_env": None, "tools.broken": None, "tools.outside": None, "os": None, "lib.no": None,
+    }
+    for path, expected in [("src/lib/core.py", ("lib.core", False)), ("src/lib/__init__.py", ("lib", True)),
+                           ("tools/run.py", ("tools.run", False))]:
+        where = modules.where(str(project / path))
+        assert (where.module, where.is_package) == expected
