@@ -20,7 +20,6 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-DEFAULT = 88
 _INI_FILES = (
     ("setup.cfg", ("flake8", "pycodestyle")),
     ("tox.ini", ("flake8", "pycodestyle")),

@@ -9,7 +9,6 @@ prose. One-line docstrings say nothing about a style and are not counted.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 
 import docstring_parser
 from docstring_parser.common import DocstringStyle, ParseError
@@ -49,18 +48,6 @@ def choose(votes: Counter[Style]) -> tuple[Style, str]:
         return style, f"style {style.value} (auto: {count} of {counted} docstrings)"
     shares = ", ".join(f"{s.value} {n}" for s, n in votes.most_common())
     return Style.GOOGLE, f"style google (auto: no clear majority among {counted} docstrings: {shares})"
-
-
-def tally(docstrings: Iterable[str], limit: int) -> Counter[Style]:
-    """The styles of the first `limit` docstrings that show one."""
-    votes: Counter[Style] = Counter()
-    for docstring in docstrings:
-        style = style_of(docstring)
-        if style is not None:
-            votes[style] += 1
-            if sum(votes.values()) >= limit:
-                break
-    return votes
 
 
 def _sections(text: str, style: DocstringStyle) -> int:
