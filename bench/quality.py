@@ -64,14 +64,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--work-dir", type=Path, default=BENCH / ".quality")
     parser.add_argument("--repos", default=",".join(DEFAULT_REPOS))
-    parser.add_argument("--per-repo", type=int, default=12, help="functions sampled per repository")
+    parser.add_argument("--per-repo", type=int, default=10, help="functions sampled per repository")
     parser.add_argument("--seed", type=int, default=10)
     parser.add_argument("--configs", default="today,new")
     parser.add_argument("--label", default="", help="name of this run's folder (default: a time stamp)")
     parser.add_argument("--out", type=Path, default=BENCH / "results" / "quality")
+    parser.add_argument("--score-only", action="store_true", help="score the run named by --label again; run nothing")
     args = parser.parse_args(argv)
     work: Path = args.work_dir.resolve()
     configs = args.configs.split(",")
+    repos = args.repos.split(",")
+    if args.score_only:
+        print(score(work / "runs" / args.label, configs, repos, args.per_repo, args.seed, args.out))
+        return 0
     try:
         model = quality_model.assemble(work)
         python = quality_model.server_python(work)
@@ -80,7 +85,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     run_dir = work / "runs" / (args.label or datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S"))
     run_dir.mkdir(parents=True, exist_ok=True)
-    repos = args.repos.split(",")
     results: dict[str, object] = {"revision": SOURCE_REVISION, "seed": args.seed, "per_repo": args.per_repo, "configs": {}}
     for config in configs:
         projects = [prepare(repo, work, run_dir / config, args.per_repo, args.seed, config) for repo in repos]
