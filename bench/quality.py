@@ -30,6 +30,7 @@ import datetime
 import json
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -85,17 +86,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     run_dir = work / "runs" / (args.label or datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S"))
     run_dir.mkdir(parents=True, exist_ok=True)
-    results: dict[str, object] = {"revision": SOURCE_REVISION, "seed": args.seed, "per_repo": args.per_repo, "configs": {}}
-    for config in configs:
-        projects = [prepare(repo, work, run_dir / config, args.per_repo, args.seed, config) for repo in repos]
-        with quality_model.serving(python, model, run_dir / "server.log") as base:
-            started = time.monotonic()
-            for project in projects:
-                run_cli(project, base, run_dir / config)
-            seconds = time.monotonic() - started
-        results["configs"][config] = {"seconds": round(seconds, 1), "projects": [str(p.root) for p in projects]}  # type: ignore[index]
-        print(f"quality: {config}: {seconds:.0f} s", file=sys.stderr)
-        (run_dir / "runs.json").write_text(json.dumps(results, indent=1))
+    # A SIGTERM unwinds like Ctrl-C, so the model server is always stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    results: dict[str, object] = {"revision": SOURCE_REVISION, "seed": args.seed, "per_repo": args.per_repo, "runs": []}
+    log = run_dir / "server.log"
+    with quality_model.serving(python, model, log) as base:
+        # Repository by repository, every configuration in turn: a run cut short still compares like with like.
+        for repo in repos:
+            for config in configs:
+                project = prepare(repo, work, run_dir / config, args.per_repo, args.seed, config)
+                offset = log.stat().st_size
+                started = time.monotonic()
+                code = run_cli(project, base, run_dir / config)
+                seconds = time.monotonic() - started
+                posts = _statuses(log.read_bytes()[offset:].decode(errors="replace"))
+                entry = {"repo": repo, "config": config, "seconds": round(seconds, 1), "exit": code, "server_posts": posts}
+                results["runs"].append(entry)  # type: ignore[attr-defined]
+                print(f"quality: {entry}", file=sys.stderr)
+                (run_dir / "runs.json").write_text(json.dumps(results, indent=1))
     print(score(run_dir, configs, repos, args.per_repo, args.seed, args.out))
     return 0
 
@@ -157,8 +165,8 @@ def _check_targets(root: Path, sample: Sequence[quality_sample.Candidate]) -> No
         raise SystemExit(f"{root}: targets differ from the sample: extra {found - wanted}, missing {wanted - found}")
 
 
-def run_cli(project: Project, base: str, config_dir: Path) -> Path:
-    """The real CLI over the sample's files against the local server; its JSON report's path."""
+def run_cli(project: Project, base: str, config_dir: Path) -> int:
+    """The real CLI over the sample's files against the local server (its JSON report beside); its exit code."""
     report = config_dir / f"{project.repo}.report.json"
     env = bench_env({"OPENAI_BASE_URL": base, "OPENAI_API_KEY": "local-no-key"}, drop=("AZURE_OPENAI_", "OPENAI_API_VERSION"))
     command = [
@@ -167,8 +175,7 @@ def run_cli(project: Project, base: str, config_dir: Path) -> Path:
     ]
     with (config_dir / f"{project.repo}.log").open("w") as log:
         done = subprocess.run(command, cwd=project.root, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=RUN_TIMEOUT, check=False)
-    print(f"quality: {project.repo}: exit {done.returncode}", file=sys.stderr)
-    return report
+    return done.returncode
 
 
 def _docstrings(path: Path) -> dict[str, str]:
@@ -201,7 +208,10 @@ def score(run_dir: Path, configs: Sequence[str], repos: Sequence[str], per_repo:
     requests: dict[str, int] = {c: 0 for c in configs}
     details: list[dict[str, object]] = []
     targets = 0
-    for repo in repos:
+    done = [r for r in repos if all((run_dir / c / f"{r}.report.json").exists() for c in configs)]
+    if done != list(repos):
+        print(f"quality: scoring only the repositories every configuration finished: {done}", file=sys.stderr)
+    for repo in done:
         root = _root(run_dir / configs[0] / repo)
         sample = quality_sample.pick(quality_sample.candidates(repo, _original(root)), per_repo, seed)
         facts, table = _facts(root, sample)
@@ -228,10 +238,29 @@ def score(run_dir: Path, configs: Sequence[str], repos: Sequence[str], per_repo:
     markdown = quality_score.table(rows)
     out.parent.mkdir(parents=True, exist_ok=True)
     meta = json.loads((run_dir / "runs.json").read_text()) if (run_dir / "runs.json").exists() else {}
-    document = {"meta": meta, "rows": [dataclasses.asdict(r) for r in rows], "functions": details}
+    posts = server_posts(meta, configs)
+    document = {"meta": meta, "repositories": done, "server_posts": posts, "rows": [dataclasses.asdict(r) for r in rows], "functions": details}
     out.with_suffix(".json").write_text(json.dumps(document, indent=1) + "\n")
+    lines = [f"- {config}: {counts}" for config, counts in posts.items()]
+    markdown += "\n\nChat requests by HTTP status, as the server's log counts them:\n\n" + "\n".join(lines)
     out.with_suffix(".md").write_text(markdown + "\n")
     return markdown
+
+
+def _statuses(text: str) -> dict[str, int]:
+    """Chat requests per HTTP status in a slice of the server's log: the server's own count."""
+    statuses = re.findall(r'"POST /v1/chat/completions HTTP/1.1" (\d+)', text)
+    return {status: statuses.count(status) for status in sorted(set(statuses))}
+
+
+def server_posts(meta: dict[str, object], configs: Sequence[str]) -> dict[str, dict[str, int]]:
+    """The server's counts added up per configuration."""
+    total: dict[str, dict[str, int]] = {c: {} for c in configs}
+    for run in meta.get("runs", []):  # type: ignore[attr-defined]
+        for status, count in run["server_posts"].items():
+            counts = total.setdefault(run["config"], {})
+            counts[status] = counts.get(status, 0) + count
+    return total
 
 
 def _root(holder: Path) -> Path:
