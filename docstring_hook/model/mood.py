@@ -4,10 +4,6 @@ The judge is ruff's own D401 rule (pydocstyle's check, with its word list
 and stemmer), run on the summary alone: the same verdict `ruff check`
 gives right after the hook, from a well-kept implementation rather than a
 word list of ours. When ruff cannot be run, nothing is judged.
-
-Starting ruff costs more than judging (about 7 ms of CPU a run here), so a
-run's replies are judged in batches (`MoodJudge`): one ruff run for every
-summary that waits when it starts, each summary in a function of its own.
 """
 
 from __future__ import annotations
@@ -16,19 +12,92 @@ import asyncio
 import functools
 import json
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 _CHECK = ("check", "--isolated", "--select", "D401", "--output-format", "json", "--stdin-filename", "summary.py", "-")
 
-BATCH_LIMIT = 256
-"""Summaries judged in one ruff run, at most."""
+
+def mood_problem(summary: str) -> str | None:
+    """A repair instruction when `summary` is not in the imperative mood; None when it is (or cannot be judged)."""
+    if not summary.strip() or _is_imperative(summary.strip()):
+        return None
+    first = summary.split(maxsplit=1)[0]
+    return f'the summary must be in the imperative mood ("Return ...", not "{first} ..."): start with a verb'
+
+
+_JUDGED: dict[str, bool] = {}
+"""Verdicts found by `judge_many`: one ruff run for thousands of summaries."""
+
+MANY_CHUNK = 2_000
+"""Summaries per ruff run in `judge_many`."""
+
+
+def judge_many(summaries: Iterable[str]) -> None:
+    """Judge many summaries with one ruff run per `MANY_CHUNK`, for `mood_problem` to find later.
+
+    The batch path reads thousands of replies at once: one ruff process per
+    summary would cost about 15 ms each. Each summary becomes the docstring
+    of its own function in one module; D401 findings name the line.
+    """
+    ruff = _ruff()
+    todo = [s for s in dict.fromkeys(x.strip() for x in summaries) if s and s not in _JUDGED]
+    if ruff is None or not todo:
+        return
+    for start in range(0, len(todo), MANY_CHUNK):
+        chunk = todo[start : start + MANY_CHUNK]
+        # Function i's docstring is on line 4 * i + 2 (1-based).
+        source = "".join(f"def f{i}():\n    {json.dumps(s)}\n\n\n" for i, s in enumerate(chunk))
+        try:
+            result = subprocess.run(
+                [ruff, *_CHECK], check=False, input=source, capture_output=True, text=True, timeout=120
+            )
+            findings = json.loads(result.stdout or "[]")
+        except (OSError, subprocess.SubprocessError, ValueError):
+            return
+        flagged = {
+            (f["location"]["row"] - 2) // 4
+            for f in findings
+            if isinstance(f, dict) and f.get("code") == "D401" and isinstance(f.get("location"), dict)
+        }
+        _JUDGED.update((summary, i not in flagged) for i, summary in enumerate(chunk))
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_imperative(summary: str) -> bool:
+    if summary in _JUDGED:
+        return _JUDGED[summary]
+    ruff = _ruff()
+    if ruff is None:
+        return True
+    source = f"def f():\n    {json.dumps(summary)}\n"  # a JSON string is a Python string literal
+    try:
+        result = subprocess.run([ruff, *_CHECK], check=False, input=source, capture_output=True, text=True, timeout=10)
+        findings = json.loads(result.stdout or "[]")
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return True
+    return not any(isinstance(f, dict) and f.get("code") == "D401" for f in findings)
+
+
+@functools.lru_cache(maxsize=1)
+def _ruff() -> str | None:
+    try:
+        from ruff.__main__ import find_ruff_bin
+    except ImportError:
+        return None
+    try:
+        return str(find_ruff_bin())
+    except FileNotFoundError:
+        return None
 
 
 class MoodJudge:
-    """Judges the summaries of one event loop's replies, many to a ruff run, in a worker thread.
+    """Judges the summaries of one run's replies, many to a ruff run, in a worker thread.
 
-    A summary asked for while a ruff run is under way waits for the next
-    run, which takes every summary waiting by then.
+    Starting ruff costs more than its verdict (about 7 ms of CPU a run on
+    the benchmark machine), and a run at `--concurrency 16` gets about 30
+    replies a second. A summary asked for while a ruff run is under way
+    waits for the next run, which takes every summary waiting by then
+    (`judge_many`); no summary waits for a batch to fill.
     """
 
     def __init__(self) -> None:
@@ -36,27 +105,22 @@ class MoodJudge:
         self._drainer: asyncio.Task[None] | None = None
 
     async def problem(self, summary: str) -> str | None:
-        """A repair instruction when `summary` is not in the imperative mood; None when it is."""
+        """`mood_problem(summary)`, judged in a batch off the event loop."""
         text = summary.strip()
-        if not text:
-            return None
-        known = _known.get(text)
-        if known is None:
+        if text and text not in _JUDGED:
             verdict: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
             self._waiting.setdefault(text, []).append(verdict)
             if self._drainer is None or self._drainer.done():
                 self._drainer = asyncio.ensure_future(self._drain())
-            known = await verdict
-        return None if known else _problem(summary)
+            await verdict
+        return mood_problem(summary)  # judged by now: no ruff run here
 
     async def _drain(self) -> None:
         batch: dict[str, list[asyncio.Future[bool]]] = {}
         try:
             while self._waiting:
-                batch = dict(list(self._waiting.items())[:BATCH_LIMIT])
-                for text in batch:
-                    del self._waiting[text]
-                verdicts = await asyncio.to_thread(imperative, list(batch))
+                batch, self._waiting = self._waiting, {}
+                verdicts = await asyncio.to_thread(_verdicts, list(batch))
                 for text, waiters in batch.items():
                     for waiter in waiters:
                         if not waiter.done():
@@ -76,70 +140,9 @@ class MoodJudge:
                 raise
 
 
-def mood_problem(summary: str) -> str | None:
-    """A repair instruction when `summary` is not in the imperative mood; None when it is (or cannot be judged)."""
-    text = summary.strip()
-    if not text or imperative([text])[text]:
-        return None
-    return _problem(summary)
-
-
-def imperative(summaries: Sequence[str]) -> dict[str, bool]:
-    """ruff's D401 verdict on each stripped summary, True when it is imperative (or cannot be judged).
-
-    The summaries not judged before go to one ruff run; verdicts are remembered for the process.
-    """
-    unknown = list(dict.fromkeys(s for s in summaries if s not in _known))
-    for start in range(0, len(unknown), BATCH_LIMIT):
-        chunk = unknown[start : start + BATCH_LIMIT]
-        _known.update(zip(chunk, _ruff_verdicts(chunk)))
-    verdicts = {s: _known[s] for s in summaries}
-    while len(_known) > REMEMBERED:
-        del _known[next(iter(_known))]  # the oldest verdict
+def _verdicts(summaries: list[str]) -> dict[str, bool]:
+    """Each summary's verdict, after one ruff run for them all (one each if that run failed)."""
+    judge_many(summaries)
+    verdicts = {s: _is_imperative(s) for s in summaries}
+    _JUDGED.update(verdicts)  # remembered even when ruff could not judge them together
     return verdicts
-
-
-REMEMBERED = 4096
-"""Verdicts kept for the process, the oldest forgotten first."""
-
-_known: dict[str, bool] = {}
-
-
-def _problem(summary: str) -> str:
-    first = summary.split(maxsplit=1)[0]
-    return f'the summary must be in the imperative mood ("Return ...", not "{first} ..."): start with a verb'
-
-
-def _ruff_verdicts(summaries: Sequence[str]) -> list[bool]:
-    ruff = _ruff()
-    if ruff is None or not summaries:
-        return [True] * len(summaries)
-    # Function i's docstring is on line 2i + 2; a JSON string is a Python string literal.
-    source = "".join(f"def f():\n    {json.dumps(summary)}\n" for summary in summaries)
-    try:
-        result = subprocess.run([ruff, *_CHECK], check=False, input=source, capture_output=True, text=True, timeout=10)
-        findings = json.loads(result.stdout or "[]")
-    except (OSError, subprocess.SubprocessError, ValueError):
-        return [True] * len(summaries)
-    if not isinstance(findings, list):
-        return [True] * len(summaries)
-    flagged = {_row(f) for f in findings if isinstance(f, dict) and f.get("code") == "D401"}
-    return [2 * index + 2 not in flagged for index in range(len(summaries))]
-
-
-def _row(finding: dict[str, object]) -> int | None:
-    location = finding.get("location")
-    row = location.get("row") if isinstance(location, dict) else None
-    return row if isinstance(row, int) else None
-
-
-@functools.lru_cache(maxsize=1)
-def _ruff() -> str | None:
-    try:
-        from ruff.__main__ import find_ruff_bin
-    except ImportError:
-        return None
-    try:
-        return str(find_ruff_bin())
-    except FileNotFoundError:
-        return None
