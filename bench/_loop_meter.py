@@ -4,8 +4,10 @@
 
 The CLI's own `main` runs unchanged; around it are measured the main
 thread's CPU seconds (`time.thread_time`), the CPU the loop's callbacks
-take (each `asyncio.Handle._run` timed), and the CPU and wall seconds spent
-when the first request leaves (`ChatClient.complete` first called). These
+take (each `asyncio.Handle._run` timed; and of that, what was spent before
+the first request: the run's imports, tokenizer and facts), and the CPU and
+wall seconds spent when the first request leaves (`ChatClient.complete`
+first called). These
 do not depend on what else runs on the machine, unlike wall time: they are
 the load-independent figures of bench/concurrency.py --meter.
 """
@@ -40,6 +42,7 @@ def _metered_complete(original: Any) -> Any:
         if "first_request_cpu" not in figures:
             figures["first_request_cpu"] = time.thread_time()
             figures["first_request_wall"] = time.monotonic() - LAUNCHED
+            figures["loop_cpu_before_first_request"] = figures["loop_cpu"]  # imports, tokenizer, scan, facts
         return await original(self, messages)
 
     return complete
