@@ -63,15 +63,18 @@ def main() -> None:
             print(f"C={level}: {figures.wall:.2f} s, max in flight {figures.max_in_flight}, exit {figures.exit_code}; {figures.stderr_tail.splitlines()[-1] if figures.stderr_tail else ''}", flush=True)
     print()
     print(f"targets: {rows[0][1]}, latency {arguments.latency} s\n")
-    print("| --concurrency C | server max in flight | server mean in flight | requests | statuses | wall s (median run) | all walls s | ideal s (targets x latency / C) | wall / ideal | launch to 1st request s | last answer to exit s | documented | exit | load (1 min) during |")
-    print("|---:|---:|---:|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---|")
+    print("| --concurrency C | server max in flight | server mean in flight | requests | statuses | wall s (median run) | all walls s | ideal s (targets x latency / C) | wall / ideal | launch to 1st request s | last answer to exit s | round s between them | documented | exit | load (1 min) during |")
+    print("|---:|---:|---:|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for level, targets, f, in_flight, ideal, walls, loads, _ in rows:
         all_walls = ", ".join(f"{w:.2f}" for w in walls)
         statuses = ", ".join(f"{status}: {count}" for status, count in f.status_counts.items())
         first = f"{f.first_request_after:.2f}" if f.first_request_after is not None else "-"
         last = f"{f.last_answer_before_exit:.2f}" if f.last_answer_before_exit is not None else "-"
         load = f"{min(loads):.1f}-{max(loads):.1f}"
-        print(f"| {level} | {f.max_in_flight} | {in_flight:.1f} | {f.requests} | {statuses} | {f.wall:.2f} | {all_walls} | {ideal:.2f} | {f.wall / ideal:.2f} | {first} | {last} | {f.documented}/{f.functions} | {f.exit_code} | {load} |")
+        # The run without its start and end, per round of C requests: the latency plus the per-request overhead.
+        between = f.wall - (f.first_request_after or 0.0) - (f.last_answer_before_exit or 0.0)
+        rounds = targets / level
+        print(f"| {level} | {f.max_in_flight} | {in_flight:.1f} | {f.requests} | {statuses} | {f.wall:.2f} | {all_walls} | {ideal:.2f} | {f.wall / ideal:.2f} | {first} | {last} | {between / rounds:.3f} | {f.documented}/{f.functions} | {f.exit_code} | {load} |")
     print()
     print("CPU, median over the runs of each level (load-independent, unlike wall time):\n")
     metered = arguments.meter
