@@ -29,6 +29,7 @@ class RepositoryModules:
         self.settings = settings
         self.root = Path(settings.root).resolve()
         self._read: dict[str, tuple[ast.Module, bool] | None] = {}
+        self._paths: dict[str, Path] = {}  # the file each module read was found in
 
     def where(self, path: str) -> Where:
         """Where the file at `path` sits: its dotted module name and this lookup."""
@@ -50,6 +51,10 @@ class RepositoryModules:
             self._read[dotted] = self._find(dotted)
         return self._read[dotted]
 
+    def path_of(self, dotted: str) -> Path | None:
+        """The resolved file a module given out by `lookup` was read from; None for any other."""
+        return self._paths.get(dotted) if self._read.get(dotted) is not None else None
+
     def _find(self, dotted: str) -> tuple[ast.Module, bool] | None:
         parts = dotted.split(".")
         if not all(p.isidentifier() for p in parts):
@@ -59,6 +64,7 @@ class RepositoryModules:
             for candidate, is_package in ((base.with_suffix(".py"), False), (base / "__init__.py", True)):
                 if candidate.is_file():
                     tree = self._parse(candidate)
+                    self._paths[dotted] = candidate.resolve()
                     return (tree, is_package) if tree is not None else None
         return None
 
