@@ -1,8 +1,10 @@
 """A generating run: obtain drafts concurrently, write each file once.
 
 All targets of the run are generated concurrently (the pacer bounds what is
-in flight); a file is rendered, verified and written as soon as all of its
-own targets are settled, so an interrupted run keeps what finished. Each
+in flight), each once its callees in the run are settled (`schedule`, with
+order = "callees-first"); a file is rendered, verified and written as soon
+as all of its own targets are settled, so an interrupted run keeps what
+finished. Each
 file's work returns its own `FileResult`; the run's result is gathered
 from them once. Never prints: the result is data for `cli` and `report`.
 """
@@ -28,6 +30,7 @@ from docstring_hook.model.generate import Generator
 from docstring_hook.modules import RepositoryModules
 from docstring_hook.prepare import context_modules, prepare_file, withheld
 from docstring_hook.scan import Scan, ScannedFile
+from docstring_hook.schedule import Schedule
 from docstring_hook.workers import Rewriter
 
 
@@ -59,8 +62,9 @@ async def run(
     """
     rewriter = rewriter or Rewriter(len(found.files), workers=1)
     modules = context_modules(settings)
+    schedule = Schedule(len(found.files), modules, enabled=settings.order == "callees-first")
     tasks = [
-        asyncio.ensure_future(_document_file(f, settings, generator, rewriter, write, symbols, modules))
+        asyncio.ensure_future(_document_file(f, settings, generator, rewriter, write, schedule, symbols, modules))
         for f in found.files
     ]
     work: asyncio.Future[list[FileResult]] = asyncio.gather(*tasks)
@@ -118,18 +122,22 @@ async def _document_file(
     generator: Generator,
     rewriter: Rewriter,
     write: bool,
+    schedule: Schedule,
     symbols: frozenset[str] | None = None,
     modules: RepositoryModules | None = None,
 ) -> FileResult:
     if scanned.withheld:
+        schedule.add(None)
         return FileResult(withheld(scanned))
     # Before anything is paid for the file: can the rewriter take it at all?
     refusal = await rewriter.refusal(scanned.source.text)
     if refusal is not None:
+        schedule.add(None)
         return FileResult([Outcome(t, Status.SKIPPED, Reason.REFUSED, refusal) for t in scanned.targets])
     prepared = prepare_file(scanned, symbols, modules)
+    schedule.add(prepared.facts)
     redactions = {(t.path, t.line): prepared.redactions_of(t) for t in scanned.targets}
-    generated = await asyncio.gather(*(generator.generate(prepared.facts[t.line]) for t in scanned.targets))
+    generated = await asyncio.gather(*(schedule.generate(generator, prepared.facts[t.line]) for t in scanned.targets))
     drafts = {g.outcome.target.line: g.draft for g in generated if g.draft is not None}
     outcomes = {g.outcome.target.line: g.outcome for g in generated}
     change = None
