@@ -14,6 +14,7 @@ import ast
 import warnings
 from pathlib import Path
 
+from docstring_hook.callers import CallIndex
 from docstring_hook.config import Settings
 from docstring_hook.repo.files import UnreadableFile, read_source
 from docstring_hook.source.context import Where
@@ -25,8 +26,9 @@ _SOURCE_FOLDERS = ("", "src")
 class RepositoryModules:
     """Dotted names to parsed modules of one project, each read at most once per run."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, callers: CallIndex | None = None) -> None:
         self.settings = settings
+        self.callers = callers  # the repository's call sites, when the run surveyed them
         self.root = Path(settings.root).resolve()
         self._read: dict[str, tuple[ast.Module, bool] | None] = {}
         self._paths: dict[str, Path] = {}  # the file each module read was found in

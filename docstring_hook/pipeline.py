@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from docstring_hook import writeback
+from docstring_hook.callers import CallIndex
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import (
     NOT_STARTED,
@@ -52,16 +53,17 @@ async def run(
     abandon: asyncio.Event | None = None,
     rewriter: Rewriter | None = None,
     symbols: frozenset[str] | None = None,
+    callers: CallIndex | None = None,
 ) -> RunResult:
     """Generate, verify and write (or diff) every file of `found`.
 
     Setting `abandon` cancels the work still running: files whose targets
     were all settled are already written, the others are left as they were
     and their targets reported as interrupted. `symbols`, the repository's,
-    turn the name gate on.
+    turn the name gate on; `callers`, its call sites, give targets their callers.
     """
     rewriter = rewriter or Rewriter(len(found.files), workers=1)
-    modules = context_modules(settings)
+    modules = context_modules(settings, callers)
     schedule = Schedule(len(found.files), modules, enabled=settings.order == "callees-first")
     tasks = [
         asyncio.ensure_future(_document_file(f, settings, generator, rewriter, write, schedule, symbols, modules))
