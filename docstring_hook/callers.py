@@ -12,9 +12,11 @@ inside the target itself; `prepare` masks its lines like the target's source.
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import re
 import textwrap
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +25,7 @@ from docstring_hook.config import Settings
 from docstring_hook.datatypes import ContextItem, Target, TargetKind
 from docstring_hook.lines import split_lines
 from docstring_hook.repo.files import UnreadableFile, read_source
+from docstring_hook.source.definitions import docstring_node, walk_definitions
 from docstring_hook.source.find import never_send
 
 MAX_CALLERS = 2
@@ -52,7 +55,7 @@ class CallIndex:
 
     settings: Settings
     sites: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
-    _texts: dict[str, list[str] | None] = field(default_factory=dict, repr=False)
+    _sources: dict[str, _Source | None] = field(default_factory=dict, repr=False)
 
     def add(self, path: str, calls: CallSites) -> None:
         """The call sites of one file."""
@@ -83,32 +86,71 @@ class CallIndex:
         return tuple(items)
 
     def _item(self, path: str, line: int, clue: str, same: bool) -> ContextItem | None:
-        lines = self._lines(path)
-        if lines is None or not 0 < line <= len(lines):
+        source = self._source(path)
+        if source is None or not 0 < line <= len(source.lines):
             return None
-        if not same and not re.search(rf"\b{re.escape(clue)}\b", "".join(lines)):
+        if not same and not re.search(rf"\b{re.escape(clue)}\b", source.text):
             return None
-        start, stop = max(0, line - 1 - AROUND), min(len(lines), line + AROUND)
-        snippet = textwrap.dedent("".join(lines[start:stop]).expandtabs()).rstrip()
         where = Path(os.path.relpath(path, self.settings.root)).as_posix()
-        return ContextItem("caller", f"{where}:{line}", snippet)
+        caller = source.enclosing(line)
+        return ContextItem("caller", f"{where}::{caller}" if caller else where, source.snippet(line))
 
-    def _lines(self, path: str) -> list[str] | None:
-        """A file's lines, or None when it may not be sent or read."""
-        if path not in self._texts:
-            self._texts[path] = self._read(path)
-        return self._texts[path]
+    def _source(self, path: str) -> _Source | None:
+        """A file's text and tree, or None when it may not be sent, read or parsed."""
+        if path not in self._sources:
+            self._sources[path] = self._read(path)
+        return self._sources[path]
 
-    def _read(self, path: str) -> list[str] | None:
+    def _read(self, path: str) -> _Source | None:
         real = Path(path).resolve()
         if not real.is_relative_to(Path(self.settings.root).resolve()):
             return None
         if any(never_send(str(p), self.settings) for p in (path, real)):
             return None
         try:
-            return split_lines(read_source(path).text)
-        except (OSError, UnreadableFile):
+            text = read_source(path).text
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # invalid escapes and the like: not ours to report here
+                return _Source(text, split_lines(text), ast.parse(text, filename=path))
+        except (OSError, UnreadableFile, SyntaxError, ValueError, RecursionError, MemoryError):
             return None
+
+
+@dataclass(frozen=True)
+class _Source:
+    """A calling file, and what the snippet leaves out: blank lines and docstrings.
+
+    Inserting docstrings (this tool's own writes, in an earlier run) then
+    changes neither the snippet nor its label, so a resumed run builds the
+    prompts it built before and finds their answers in the cache.
+    """
+
+    text: str
+    lines: list[str]
+    tree: ast.Module
+
+    def enclosing(self, line: int) -> str:
+        """The qualified name of the innermost definition holding `line`; "" at module level."""
+        found = ""
+        for definition, scope in walk_definitions(self.tree):
+            if definition.lineno <= line <= (definition.end_lineno or definition.lineno):
+                found = scope.qualname
+        return found
+
+    def snippet(self, line: int) -> str:
+        """The calling line and `AROUND` lines either side, blank lines and docstrings passed over."""
+        kept = self._kept
+        at = kept.index(line) if line in kept else None
+        chosen = kept[max(0, at - AROUND) : at + AROUND + 1] if at is not None else [line]
+        return textwrap.dedent("".join(self.lines[n - 1] for n in chosen).expandtabs()).rstrip()
+
+    @functools.cached_property
+    def _kept(self) -> list[int]:
+        """The lines a snippet may show, in order."""
+        holders = [self.tree, *(d for d, _ in walk_definitions(self.tree))]
+        nodes = (docstring_node(h) for h in holders)
+        skipped = {n for node in nodes if node is not None for n in range(node.lineno, (node.end_lineno or 0) + 1)}
+        return [n for n in range(1, len(self.lines) + 1) if n not in skipped and self.lines[n - 1].strip()]
 
 
 def _called_as(target: Target) -> tuple[list[str], str] | None:

@@ -91,11 +91,11 @@ def _callers(index: CallIndex, qualname: str, line: int, kind: TargetKind, end: 
 @pytest.mark.parametrize(
     ("qualname", "line", "kind", "end", "expected"),
     [
-        pytest.param("tidy", 1, TargetKind.FUNCTION, 2, ["pkg/app.py:7", "pkg/util.py:10"],
+        pytest.param("tidy", 1, TargetKind.FUNCTION, 2, ["pkg/app.py::main", "pkg/util.py::Shelf.add"],
                      id="function: through its module elsewhere, then its own file; not itself, not unrelated"),
-        pytest.param("Shelf", 5, TargetKind.CLASS, 17, ["pkg/app.py:5"], id="class: its constructor calls"),
-        pytest.param("Shelf.__init__", 6, TargetKind.METHOD, 7, ["pkg/app.py:5"], id="__init__: through its class"),
-        pytest.param("Shelf.add", 9, TargetKind.METHOD, 10, ["pkg/app.py:7", "pkg/util.py:14"],
+        pytest.param("Shelf", 5, TargetKind.CLASS, 17, ["pkg/app.py::main"], id="class: its constructor calls"),
+        pytest.param("Shelf.__init__", 6, TargetKind.METHOD, 7, ["pkg/app.py::main"], id="__init__: through its class"),
+        pytest.param("Shelf.add", 9, TargetKind.METHOD, 10, ["pkg/app.py::main", "pkg/util.py::Shelf.fill"],
                      id="method: files naming its class"),
         pytest.param("Shelf.__len__", 16, TargetKind.METHOD, 17, [], id="other dunders: called by the language"),
     ],
@@ -141,7 +141,7 @@ def _user(fake: FakeAzure, target: str) -> str:
 def test_a_request_carries_its_callers_masked(fake: FakeAzure, repository: Path) -> None:
     assert main(["pkg/util.py"]) == 1
     user = _user(fake, "tidy")
-    assert "Called at `pkg/app.py:8`:\n" in user
+    assert "Called from `pkg/app.py::main`:\n" in user
     assert "    def main(name):\n" in user and "    return tidy(name) + key" in user
     assert "sk-proj-4fJ9" not in user
 
@@ -149,7 +149,7 @@ def test_a_request_carries_its_callers_masked(fake: FakeAzure, repository: Path)
 def test_a_never_send_file_lends_no_caller(fake: FakeAzure, repository: Path) -> None:
     (repository / "pkg" / "app.py").rename(repository / "pkg" / "secrets_app.py")
     assert main(["pkg/util.py"]) == 1
-    assert "Called at" not in _user(fake, "tidy")
+    assert "Called from" not in _user(fake, "tidy")
 
 
 def test_callers_come_last_in_the_context_so_the_budget_cuts_them_first(index: CallIndex, project: Path) -> None:
@@ -159,5 +159,16 @@ def test_callers_come_last_in_the_context_so_the_budget_cuts_them_first(index: C
     prepared = prepare_file(scanned, None, context_modules(settings, index))
     add = next(f for f in prepared.facts.values() if f.target.qualname == "Shelf.add")
     assert [(i.kind, i.name) for i in add.context] == [
-        ("callee", "tidy"), ("class", "Shelf"), ("caller", "pkg/app.py:7"), ("caller", "pkg/util.py:14")
+        ("callee", "tidy"), ("class", "Shelf"), ("caller", "pkg/app.py::main"), ("caller", "pkg/util.py::Shelf.fill")
     ]
+
+
+def test_a_callers_snippet_and_label_ignore_docstrings_inserted_since(project: Path, index: CallIndex) -> None:
+    target = Target(str(Path("pkg/util.py").resolve()), "tidy", 1, TargetKind.FUNCTION)
+    before = index.callers(target, 2)
+    write(project / "pkg" / "app.py", '"""The app."""\n' + APP.replace(
+        "def main(names):\n", 'def main(names):\n    """Fill a shelf.\n\n    With names.\n    """\n\n'))
+    found = survey(Settings(root=str(project)), names=False, calls=True)
+    assert found.calls is not None
+    after = found.calls.callers(target, 2)
+    assert [(i.name, i.code) for i in after] == [(i.name, i.code) for i in before]

@@ -142,3 +142,32 @@ def test_a_run_resumed_after_ctrl_c_pays_only_for_what_was_not_answered(project:
         assert fake.count() == 6, err + rerun.stderr  # the rebuilt prompts of the answered matched their cache keys
         assert [r.target for r in fake.requests] == [f"step_{i}" for i in range(5, -1, -1)]
     assert (project / "chain.py").read_text().count('"""') == 12
+
+
+LIB = "from mid import mid\n\n\ndef leaf(value):\n    return value + 1\n\n\ndef top(value):\n    return mid(value) * 2\n"
+MID = "from lib import leaf\n\n\ndef mid(value):\n    return leaf(value) - 3\n"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_a_run_resumed_after_a_kill_pays_again_only_for_the_unanswered(project: Path) -> None:
+    # leaf, then mid, then top. Killed while top is in flight: mid.py was written (a docstring above its
+    # call of leaf), lib.py was not, though leaf was answered. The rerun asks for leaf with mid as its
+    # caller: the prompt it built before, so the answer comes from the cache; only top is asked again.
+    write(project / "lib.py", LIB)
+    write(project / "mid.py", MID)
+    with FakeAzure(api_key="k", latency=1.0) as fake:
+        environment = {**os.environ, "AZURE_OPENAI_ENDPOINT": fake.endpoint, "AZURE_OPENAI_API_KEY": "k",
+                       "AZURE_OPENAI_DEPLOYMENT": "dep"}
+        command = [sys.executable, "-m", "docstring_hook", "lib.py", "mid.py"]
+        first = subprocess.Popen(command, cwd=project, env=environment, stderr=subprocess.PIPE, text=True)
+        wait_until(lambda: fake.count() >= 3 and '"""' in (project / "mid.py").read_text())
+        first.kill()
+        first.communicate(timeout=60)
+        assert [r.target for r in fake.requests] == ["leaf", "mid", "top"]
+        assert (project / "lib.py").read_text() == LIB
+        assert "Called from `mid.py::mid`:\n" in _user(fake, "leaf")
+        rerun = subprocess.run(command, check=False, cwd=project, env=environment, stderr=subprocess.PIPE,
+                               text=True, timeout=60)
+        assert rerun.returncode == 1, rerun.stderr
+        assert [r.target for r in fake.requests] == ["leaf", "mid", "top", "top"], rerun.stderr
+    assert (project / "lib.py").read_text().count('"""') == 4

@@ -22,7 +22,7 @@ HEADING = "Context from the repository (to understand the code; document only th
 def render_item(item: ContextItem) -> str:
     """One item: what it is, its summary, then its code indented by four spaces."""
     if item.kind == "caller":
-        what, summary = f"Called at `{item.name}`", ":"
+        what, summary = f"Called from `{item.name}`", ":"
     else:
         what = f"Calls `{item.name}`" if item.kind == "callee" else f"Its class `{item.name}`"
         summary = f": {item.summary}" if item.summary else " (no docstring)"
