@@ -62,12 +62,13 @@ class Schedule:
         self._waits: dict[Target, list[Target]] = {}
         self._by_place: dict[Place, Target] = {}
         self._summaries: dict[Target, str] = {}  # the summary each target got in the run
-        self.sent_after: dict[Target, tuple[Target, ...]] = {}  # the callees each target waited for
         if files == 0:
             self._ready.set()
 
     def add(self, facts: Mapping[int, FunctionFacts] | None) -> None:
         """One file's facts (None for a file with nothing to send); the last one builds the graph."""
+        if not self.enabled:
+            return
         self._facts.extend((facts or {}).values())
         self._expected -= 1
         if self._expected == 0:
@@ -92,7 +93,6 @@ class Schedule:
         callees = self._waits.get(target, [])
         for callee in callees:
             await self._settled[callee].wait()
-        self.sent_after[target] = tuple(callees)
         try:
             generated = await generator.generate(self._with_summaries(facts))
             if generated.draft is not None:
