@@ -17,7 +17,7 @@ import os
 import re
 import textwrap
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +31,8 @@ from docstring_hook.source.find import never_send
 MAX_CALLERS = 2
 AROUND = 2
 """Lines shown before and after the calling line."""
+MAX_EXAMINED = 64
+"""Call sites looked at per target at most: a common method name has thousands, most implausible."""
 
 CallSites = Mapping[str, tuple[int, ...]]
 """A file's call lines by called name: `f` for `f(...)`, `.f` for `x.f(...)`."""
@@ -56,6 +58,7 @@ class CallIndex:
     settings: Settings
     sites: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     _sources: dict[str, _Source | None] = field(default_factory=dict, repr=False)
+    _real: dict[str, str] = field(default_factory=dict, repr=False)
 
     def add(self, path: str, calls: CallSites) -> None:
         """The call sites of one file."""
@@ -68,28 +71,33 @@ class CallIndex:
         if called is None:
             return ()
         keys, clue = called
-        own = os.path.realpath(target.path)
+        own = self._realpath(target.path)
         candidates = sorted(
             {site for key in keys for site in self.sites.get(key, ())},
-            key=lambda site: (os.path.realpath(site[0]) == own, site[0], site[1]),
+            key=lambda site: (self._realpath(site[0]) == own, site[0], site[1]),
         )
+        outside = [(p, n) for p, n in candidates if self._realpath(p) != own or not target.line <= n <= end]
         items: list[ContextItem] = []
-        for path, line in candidates:
-            same = os.path.realpath(path) == own
-            if same and target.line <= line <= end:
-                continue
-            item = self._item(path, line, clue, same)
+        for path, line in outside[:MAX_EXAMINED]:
+            item = self._item(path, line, clue, self._realpath(path) == own)
             if item is not None:
                 items.append(item)
                 if len(items) == MAX_CALLERS:
                     break
         return tuple(items)
 
+    def _realpath(self, path: str) -> str:
+        if path not in self._real:
+            self._real[path] = os.path.realpath(path)
+        return self._real[path]
+
     def _item(self, path: str, line: int, clue: str, same: bool) -> ContextItem | None:
         source = self._source(path)
         if source is None or not 0 < line <= len(source.lines):
             return None
         if not same and not re.search(rf"\b{re.escape(clue)}\b", source.text):
+            return None
+        if source.tree is None:
             return None
         where = Path(os.path.relpath(path, self.settings.root)).as_posix()
         caller = source.enclosing(line)
@@ -109,11 +117,9 @@ class CallIndex:
             return None
         try:
             text = read_source(path).text
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # invalid escapes and the like: not ours to report here
-                return _Source(text, split_lines(text), ast.parse(text, filename=path))
-        except (OSError, UnreadableFile, SyntaxError, ValueError, RecursionError, MemoryError):
+        except (OSError, UnreadableFile):
             return None
+        return _Source(text, split_lines(text))
 
 
 @dataclass(frozen=True)
@@ -127,11 +133,21 @@ class _Source:
 
     text: str
     lines: list[str]
-    tree: ast.Module
+
+    @functools.cached_property
+    def tree(self) -> ast.Module | None:
+        """The parsed file, or None when it does not parse (parsed only when one of its sites is shown)."""
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # invalid escapes and the like: not ours to report here
+                return ast.parse(self.text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
 
     def enclosing(self, line: int) -> str:
         """The qualified name of the innermost definition holding `line`; "" at module level."""
         found = ""
+        assert self.tree is not None
         for definition, scope in walk_definitions(self.tree):
             if definition.lineno <= line <= (definition.end_lineno or definition.lineno):
                 found = scope.qualname
@@ -147,6 +163,7 @@ class _Source:
     @functools.cached_property
     def _kept(self) -> list[int]:
         """The lines a snippet may show, in order."""
+        assert self.tree is not None
         holders = [self.tree, *(d for d, _ in walk_definitions(self.tree))]
         nodes = (docstring_node(h) for h in holders)
         skipped = {n for node in nodes if node is not None for n in range(node.lineno, (node.end_lineno or 0) + 1)}
@@ -177,10 +194,3 @@ def _module_word(path: str) -> str:
     location = Path(path)
     return location.parent.name if location.stem == "__init__" else location.stem
 
-
-def index_of(settings: Settings, files: Iterable[tuple[str, CallSites]]) -> CallIndex:
-    """The index of the given files' call sites."""
-    index = CallIndex(settings)
-    for path, calls in files:
-        index.add(path, calls)
-    return index
