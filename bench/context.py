@@ -12,7 +12,9 @@ before; 1500: the default).
   fake Azure server (tests/fake_azure.py) on 127.0.0.1, alternating the
   two copies, `--runs` each: five requests a run, nothing written;
 - in-process: `prepare_file` of the five staged files with and without the
-  module lookup (what building the context costs, apart from the request).
+  module lookup (what building the context costs, apart from the request),
+  and with the callers too; the repository survey without and with its
+  call-site index, with no cache (every file parsed) and with a warm one.
 
     python bench/context.py [--files 300] [--runs 7]
 """
@@ -88,11 +90,13 @@ def in_process(folder: Path, staged: list[str], runs: int) -> tuple[float, float
     from docstring_hook.config import load
     from docstring_hook.prepare import context_modules, prepare_file
     from docstring_hook.scan import ScannedFile, scan_file
+    from docstring_hook.survey import survey
 
     settings = load(folder, {"root": str(folder)})
     scanned = [scan_file(str(folder / p), settings) for p in staged]
     files = [s for s in scanned if isinstance(s, ScannedFile)]
-    without, with_context, items = [], [], 0
+    calls = survey(settings, names=False, calls=True).calls
+    without, with_context, with_callers, items, callers = [], [], [], 0, 0
     for _ in range(runs):
         start = time.perf_counter()
         for s in files:
@@ -103,7 +107,33 @@ def in_process(folder: Path, staged: list[str], runs: int) -> tuple[float, float
         prepared = [prepare_file(s, modules=modules) for s in files]
         with_context.append(time.perf_counter() - start)
         items = sum(len(f.context) for p in prepared for f in p.facts.values())
+        start = time.perf_counter()
+        modules = context_modules(settings, calls)
+        prepared = [prepare_file(s, modules=modules) for s in files]
+        with_callers.append(time.perf_counter() - start)
+        callers = sum(i.kind == "caller" for p in prepared for f in p.facts.values() for i in f.context)
+    print(f"in-process prepare_file with callers too: {statistics.median(with_callers) * 1000:.1f} ms "
+          f"({callers} callers), median of {runs}")
     return statistics.median(without), statistics.median(with_context), items
+
+
+def survey_cost(folder: Path, runs: int) -> None:
+    """Median seconds of the repository survey without and with its call-site index, cold and warm cache."""
+    from docstring_hook.config import load
+    from docstring_hook.survey import survey
+
+    settings = load(folder, {"root": str(folder)})
+    with tempfile.TemporaryDirectory(prefix="bench-survey-cache-") as cache:
+        for label, folder_ in (("no cache", None), ("warm cache", Path(cache))):
+            for calls in (False, True):
+                survey(settings, calls=calls, cache=folder_)  # warms the cache when there is one
+                seconds = []
+                for _ in range(runs):
+                    start = time.perf_counter()
+                    survey(settings, calls=calls, cache=folder_)
+                    seconds.append(time.perf_counter() - start)
+                print(f"survey, {label}, call sites {'indexed' if calls else 'not indexed'}: "
+                      f"{statistics.median(seconds) * 1000:.0f} ms, median of {runs}")
 
 
 def main() -> None:
@@ -131,6 +161,7 @@ def main() -> None:
         without, with_context, items = in_process(copies[1500], staged, arguments.runs)
         print(f"in-process prepare_file of the {TOUCHED} staged files: {without * 1000:.1f} ms without context, "
               f"{with_context * 1000:.1f} ms with it ({items} context items), median of {arguments.runs}")
+        survey_cost(copies[1500], arguments.runs)
         shutil.rmtree(root / "cache", ignore_errors=True)
 
 
