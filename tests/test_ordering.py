@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from docstring_hook.cli import main
-from docstring_hook.config import Settings
+from docstring_hook.config import Settings, load
+from docstring_hook.errors import ConfigError
 from docstring_hook.modules import RepositoryModules
 from docstring_hook.prepare import prepare_file
 from docstring_hook.scan import ScannedFile, scan_file
@@ -171,3 +172,13 @@ def test_a_run_resumed_after_a_kill_pays_again_only_for_the_unanswered(project: 
         assert rerun.returncode == 1, rerun.stderr
         assert [r.target for r in fake.requests] == ["leaf", "mid", "top", "top"], rerun.stderr
     assert (project / "lib.py").read_text().count('"""') == 4
+
+
+@pytest.mark.parametrize(("value", "accepted"), [("callees-first", True), ("none", True), ("random", False)])
+def test_the_order_setting(project: Path, value: str, accepted: bool) -> None:
+    write(project / "pyproject.toml", f'[project]\nname = "sample"\n[tool.docstring-hook]\norder = "{value}"\n')
+    if accepted:
+        assert load(project, {}).order == value
+    else:
+        with pytest.raises(ConfigError, match="order: 'random' is not one of callees-first, none"):
+            load(project, {})
