@@ -72,13 +72,12 @@ class CallIndex:
             return ()
         keys, clue = called
         own = self._realpath(target.path)
-        candidates = sorted(
-            {site for key in keys for site in self.sites.get(key, ())},
-            key=lambda site: (self._realpath(site[0]) == own, site[0], site[1]),
-        )
-        outside = [(p, n) for p, n in candidates if self._realpath(p) != own or not target.line <= n <= end]
+        candidates = sorted({site for key in keys for site in self.sites.get(key, ())})
+        others = [(p, n) for p, n in candidates if self._realpath(p) != own]
+        mine = [(p, n) for p, n in candidates if self._realpath(p) == own and not target.line <= n <= end]
         items: list[ContextItem] = []
-        for path, line in outside[:MAX_EXAMINED]:
+        # Other files first (how the rest of the repository uses it), then its own.
+        for path, line in [*others[:MAX_EXAMINED], *mine]:
             item = self._item(path, line, clue, self._realpath(path) == own)
             if item is not None:
                 items.append(item)

@@ -172,3 +172,15 @@ def test_a_callers_snippet_and_label_ignore_docstrings_inserted_since(project: P
     assert found.calls is not None
     after = found.calls.callers(target, 2)
     assert [(i.name, i.code) for i in after] == [(i.name, i.code) for i in before]
+
+
+def test_a_name_called_everywhere_still_finds_its_own_files_callers(project: Path) -> None:
+    write(project / "pkg" / "__init__.py", "")
+    write(project / "pkg" / "box.py", "class Box:\n    def fill(self):\n        return 1\n\n\n"
+          "def use():\n    return Box().fill()\n")
+    for n in range(100):  # another `fill` in every one of them, in files that never name `Box`
+        write(project / "pkg" / f"other_{n:03d}.py", "def f(x):\n    return x.fill()\n")
+    found = survey(Settings(root=str(project)), names=False, calls=True)
+    assert found.calls is not None
+    target = Target(str(Path("pkg/box.py").resolve()), "Box.fill", 2, TargetKind.METHOD)
+    assert [i.name for i in found.calls.callers(target, 3)] == ["pkg/box.py::use"]
