@@ -1,9 +1,9 @@
 """The cost of repository context in the hook: a commit touching five functions in a 300-file repository.
 
 A temporary git repository holds a package of `--files` modules (five
-documented functions and a documented class each, importing functions of
-two other modules), committed. Five of its modules then get one
-undocumented method each, calling an imported function, a function of its
+documented functions, a documented class and a documented function calling
+its `fill` method each, importing functions of two other modules),
+committed. Five of its modules then get one undocumented method (`fill`) each, calling an imported function, a function of its
 module and a method through `self`, and are staged: what pre-commit hands
 the hook. Two copies differ only in `context-budget` (0: no context, as
 before; 1500: the default).
@@ -16,7 +16,10 @@ before; 1500: the default).
   and with the callers too; the repository survey without and with its
   call-site index, with no cache (every file parsed) and with a warm one.
 
-    python bench/context.py [--files 300] [--runs 7]
+    python bench/context.py [--files 300] [--runs 7] [--whole-runs-only]
+
+(`--whole-runs-only` for an older revision, BENCH_SOURCE=<rev>, whose
+survey has no call-site index.)
 """
 
 from __future__ import annotations
@@ -55,7 +58,11 @@ def module(index: int, files: int) -> str:
               "    def __init__(self, size: int) -> None:", '        """Make an empty store."""',
               "        self.size = size", "        self.values: list[int] = []", "",
               "    def put(self, value: int) -> None:", '        """Add a value."""',
-              "        self.values.append(value)", ""]
+              "        self.values.append(value)", "",
+              # A caller of the method the commit adds (`fill`): every module has one, so the call-site
+              # index holds 300 `.fill` sites, of which one is plausible for each new method.
+              "", f"def refill_{index}(x: int) -> int:", f'    """Fill a store of module {index}."""',
+              f"    return Store{index}(x).fill(x)", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -140,6 +147,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--files", type=int, default=300)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--whole-runs-only", action="store_true", help="skip the in-process measurements")
     arguments = parser.parse_args()
     print_environment()
     with tempfile.TemporaryDirectory(prefix="bench-context-") as temporary, FakeAzure() as fake:
@@ -157,7 +165,10 @@ def main() -> None:
                                             cwd=str(folder), env=env, timeout=120))
         print(timing_table(timings))
         users = [m["content"] for r in fake.requests if r.body for m in r.body["messages"] if m["role"] == "user"]
-        print(f"\nrequests answered by the fake: {len(users)}, carrying context: {sum(HEADING in u for u in users)}")
+        print(f"\nrequests answered by the fake: {len(users)}, carrying context: {sum(HEADING in u for u in users)}, "
+              f"callers: {sum('Called from' in u for u in users)}")
+        if arguments.whole_runs_only:
+            return
         without, with_context, items = in_process(copies[1500], staged, arguments.runs)
         print(f"in-process prepare_file of the {TOUCHED} staged files: {without * 1000:.1f} ms without context, "
               f"{with_context * 1000:.1f} ms with it ({items} context items), median of {arguments.runs}")
