@@ -4,9 +4,8 @@ All targets of the run are generated concurrently (the pacer bounds what is
 in flight), each once its callees in the run are settled (`schedule`, with
 order = "callees-first"); a file is rendered, verified and written as soon
 as all of its own targets are settled, so an interrupted run keeps what
-finished. Each
-file's work returns its own `FileResult`; the run's result is gathered
-from them once. Never prints: the result is data for `cli` and `report`.
+finished. Each file's work returns its own `FileResult`; the run's result
+is gathered from them once. Never prints: the result is data for `cli` and `report`.
 """
 
 from __future__ import annotations
