@@ -54,15 +54,15 @@ def module(index: int, files: int) -> str:
         lines += ["", f"def work_{index}_{n}(x: int, *, scale: int = 2) -> int:",
                   f'    """Scale x for step {n}.', "", "    More words that the context leaves out.", '    """',
                   f"    return x * scale + {n}", ""]
+    # A caller of the method the commit adds (`fill`): every module has one, so the call-site
+    # index holds 300 `.fill` sites, of which one is plausible for each new method.
+    lines += ["", f"def refill_{index}(x: int) -> int:", f'    """Fill a store of module {index}."""',
+              f"    return Store{index}(x).fill(x)", ""]
     lines += ["", f"class Store{index}:", f'    """Keeps the values of module {index}."""', "",
               "    def __init__(self, size: int) -> None:", '        """Make an empty store."""',
               "        self.size = size", "        self.values: list[int] = []", "",
               "    def put(self, value: int) -> None:", '        """Add a value."""',
-              "        self.values.append(value)", "",
-              # A caller of the method the commit adds (`fill`): every module has one, so the call-site
-              # index holds 300 `.fill` sites, of which one is plausible for each new method.
-              "", f"def refill_{index}(x: int) -> int:", f'    """Fill a store of module {index}."""',
-              f"    return Store{index}(x).fill(x)", ""]
+              "        self.values.append(value)", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
