@@ -60,7 +60,6 @@ class Schedule:
         self._ready = asyncio.Event()
         self._settled: dict[Target, asyncio.Event] = {}
         self._waits: dict[Target, list[Target]] = {}
-        self._by_place: dict[Place, Target] = {}
         self._summaries: dict[Target, str] = {}  # the summary each target got in the run
         if files == 0:
             self._ready.set()
@@ -75,7 +74,6 @@ class Schedule:
             self._plan()
 
     def _plan(self) -> None:
-        self._by_place = {self._places.of(f.target): f.target for f in self._facts}
         graph = call_graph(self._facts, self._places.modules)
         self._settled = {f.target: asyncio.Event() for f in self._facts}
         for component in components([f.target for f in self._facts], graph):
@@ -107,13 +105,29 @@ class Schedule:
         Only callees the target waited for: a member of its own cycle may or
         may not be answered by then, and the prompt must not depend on that.
         """
-        waited = set(self._waits.get(facts.target, ()))
-        callees = _callees(facts, self._by_place, self._places)
-        items = []
-        for item, callee in zip(facts.context, callees):
-            summary = self._summaries.get(callee) if callee in waited and item.summary is None else None
-            items.append(dataclasses.replace(item, summary=summary) if summary is not None else item)
-        return dataclasses.replace(facts, context=tuple(items))
+        waited = self._waits.get(facts.target, ())
+        summaries = {c: self._summaries[c] for c in waited if c in self._summaries}
+        return with_summaries(facts, summaries, self._places.modules, self._places)
+
+
+def with_summaries(
+    facts: FunctionFacts,
+    summaries: Mapping[Target, str],
+    modules: RepositoryModules | None,
+    places: _Places | None = None,
+) -> FunctionFacts:
+    """`facts` whose callees without a docstring show the summaries given for them (`summary_of` a draft).
+
+    Give only callees outside the target's own cycle (earlier waves), so
+    that its prompt never depends on which member of a cycle came first.
+    """
+    places = places or _Places(modules)
+    by_place = {places.of(t): t for t in summaries}
+    items = []
+    for item, callee in zip(facts.context, _callees(facts, by_place, places)):
+        summary = summaries.get(callee) if callee is not None and item.summary is None else None
+        items.append(dataclasses.replace(item, summary=summary) if summary is not None else item)
+    return dataclasses.replace(facts, context=tuple(items))
 
 
 class _Places:
