@@ -12,11 +12,12 @@ import pytest
 
 from docstring_hook.cli import main
 from docstring_hook.config import Settings, load
+from docstring_hook.datatypes import Target, TargetKind
 from docstring_hook.errors import ConfigError
 from docstring_hook.modules import RepositoryModules
 from docstring_hook.prepare import prepare_file
 from docstring_hook.scan import ScannedFile, scan_file
-from docstring_hook.schedule import call_graph
+from docstring_hook.schedule import call_graph, with_summaries
 from tests.conftest import write
 from tests.fake_azure import FakeAzure
 from tests.test_interrupt import wait_until
@@ -182,3 +183,17 @@ def test_the_order_setting(project: Path, value: str, accepted: bool) -> None:
     else:
         with pytest.raises(ConfigError, match="order: 'random' is not one of callees-first, none"):
             load(project, {})
+
+
+def test_with_summaries_fills_only_the_callees_given_that_have_no_docstring(repository: Path) -> None:
+    write(repository / "pkg" / "util.py", UTIL.replace("def shout(text):\n", 'def shout(text):\n    """Shout."""\n'))
+    settings = Settings(root=str(repository))
+    modules = RepositoryModules(settings)
+    scanned = scan_file("pkg/app.py", settings)
+    assert isinstance(scanned, ScannedFile)
+    greet = next(iter(prepare_file(scanned, None, modules).facts.values()))
+    shout, tidy = (Target(str(Path("pkg/util.py").resolve()), name, line, TargetKind.FUNCTION)
+                   for name, line in (("shout", 5), ("tidy", 1)))
+    shown = with_summaries(greet, {tidy: "Trim it.", shout: "Not shown: it has its own."}, modules)
+    assert [(i.name, i.summary) for i in shown.context] == [("pkg.util.shout", "Shout."), ("pkg.util.tidy", "Trim it.")]
+    assert with_summaries(greet, {}, modules) == greet
