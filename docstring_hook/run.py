@@ -99,11 +99,12 @@ def _first_time(warning: str, folder: Path) -> bool:
 
 def dry_run(found: Scan, settings: Settings, environ: Mapping[str, str], warn: Warn) -> Planned:
     """Every target's request as a real run would build it, and whether it is cached; nothing is sent."""
-    settings = resolved(settings, survey(settings, names=False, cache=_survey_cache(settings, environ)))
+    surveyed = survey(settings, names=False, calls=settings.context_budget > 0, cache=_survey_cache(settings, environ))
+    settings = resolved(settings, surveyed)
     counter = token_counter(settings, environ, warn)
     facts: list[FunctionFacts] = []
     held: Counter[str] = Counter()
-    modules = context_modules(settings)
+    modules = context_modules(settings, surveyed.calls)
     for scanned in found.files:
         if scanned.held is not None:
             held[scanned.held.reason.value] += len(scanned.targets)
@@ -126,9 +127,10 @@ def show_prompts(
     warn: Warn,
 ) -> Iterator[ShownPrompt | FileProblem]:
     """The request for each target whose qualified name matches the glob `pattern`, file by file."""
-    settings = resolved(settings, survey(settings, names=False, cache=_survey_cache(settings, environ)))
+    surveyed = survey(settings, names=False, calls=settings.context_budget > 0, cache=_survey_cache(settings, environ))
+    settings = resolved(settings, surveyed)
     counter = token_counter(settings, environ, warn)
-    modules = context_modules(settings)
+    modules = context_modules(settings, surveyed.calls)
     for scanned in scan_files(paths, settings, changes):
         if scanned is None or isinstance(scanned, FileProblem):
             continue
@@ -154,7 +156,7 @@ async def generate(
     """
     from docstring_hook.model.client import ChatClient  # the SDK, only for a run that sends
 
-    surveyed = survey(settings, cache=_survey_cache(settings, environ))
+    surveyed = survey(settings, calls=settings.context_budget > 0, cache=_survey_cache(settings, environ))
     settings = resolved(settings, surveyed)
     client = ChatClient(endpoint, timeout=settings.timeout, max_output_tokens=settings.max_output_tokens)
     pacer = Pacer(concurrency=settings.concurrency, rpm=settings.rpm, tpm=settings.tpm)
@@ -188,6 +190,7 @@ async def generate(
                     abandon=abandon,
                     rewriter=rewriter,
                     symbols=surveyed.symbols,
+                    callers=surveyed.calls,
                 )
                 result.style = surveyed.note
     finally:
