@@ -238,7 +238,7 @@ def score(run_dir: Path, configs: Sequence[str], repos: Sequence[str], per_repo:
     markdown = quality_score.table(rows)
     out.parent.mkdir(parents=True, exist_ok=True)
     meta = json.loads((run_dir / "runs.json").read_text()) if (run_dir / "runs.json").exists() else {}
-    posts = server_posts(meta, configs)
+    posts = server_posts(meta, configs, done)
     document = {"meta": meta, "repositories": done, "server_posts": posts, "rows": [dataclasses.asdict(r) for r in rows], "functions": details}
     out.with_suffix(".json").write_text(json.dumps(document, indent=1) + "\n")
     lines = [f"- {config}: {counts}" for config, counts in posts.items()]
@@ -253,10 +253,12 @@ def _statuses(text: str) -> dict[str, int]:
     return {status: statuses.count(status) for status in sorted(set(statuses))}
 
 
-def server_posts(meta: dict[str, object], configs: Sequence[str]) -> dict[str, dict[str, int]]:
-    """The server's counts added up per configuration."""
+def server_posts(meta: dict[str, object], configs: Sequence[str], repos: Sequence[str]) -> dict[str, dict[str, int]]:
+    """The server's counts added up per configuration, over the repositories scored."""
     total: dict[str, dict[str, int]] = {c: {} for c in configs}
     for run in meta.get("runs", []):  # type: ignore[attr-defined]
+        if run["repo"] not in repos or run["config"] not in configs:
+            continue
         for status, count in run["server_posts"].items():
             counts = total.setdefault(run["config"], {})
             counts[status] = counts.get(status, 0) + count
