@@ -10,7 +10,7 @@ import pytest
 
 from docstring_hook.cli import main
 from tests.conftest import use_azure, write
-from tests.fake_azure import Fault, FakeAzure
+from tests.fake_azure import FakeAzure, Fault
 from tests.fake_batch import BatchFate
 
 SOURCE = '''\
@@ -68,7 +68,6 @@ def test_one_job_documents_every_target_and_nothing_is_sent_synchronously(
         if route == "openai":
             monkeypatch.setenv("OPENAI_BASE_URL", server.endpoint + "/v1")
             monkeypatch.setenv("OPENAI_API_KEY", server.api_key)
-            monkeypatch.setenv("DOCSTRING_HOOK_MODEL", "dep")
             assert main(["--batch", "--model", "dep", "pkg"]) == 1
         else:
             use_azure(monkeypatch, server, path="/openai/v1" if route == "azure-v1" else "")
