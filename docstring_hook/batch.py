@@ -86,6 +86,8 @@ class BatchRun:
         self.changes: dict[str, FileChange] = {}
         self.stale = 0
         self.interrupted = False
+        self._waves_left = 0
+        self._resumed = False
 
     async def run(self, cancel: bool) -> RunResult:
         """Rounds until nothing is left to send (or the job is cancelled, or Ctrl-C)."""
@@ -101,7 +103,9 @@ class BatchRun:
             await self._write(plan, collected)
             if collected.stale:
                 self._say(f"{collected.stale} answers were for code changed since it was sent: sending it again")
-            if collected.interrupted or not had_job or cancel:
+            # Another round only for what this one left to send: a later wave, code changed since it was sent.
+            more = self._waves_left > 0 or collected.stale > 0 or self._resumed
+            if collected.interrupted or not had_job or cancel or not more:
                 self.interrupted = collected.interrupted
                 break
             scan = self._rescan()
@@ -110,6 +114,7 @@ class BatchRun:
     async def _round(self, plan: Plan, cancel: bool) -> tuple[Collected, bool]:
         driver = self._tools.driver
         job = batchstate.load(self._tools.path)
+        self._resumed = job is not None
         if cancel:
             if job is None:
                 raise ConfigError("no batch job to cancel for this project, endpoint and deployment")
@@ -130,8 +135,9 @@ class BatchRun:
         """The next wave's keys, each admitted by the run's budget (at the batch price)."""
         todo = {k: group for k, group in plan.entries.items() if k not in self._sent}
         wave: dict[str, list[Entry]] = {}
-        first = waves(todo, self._settings)[0] if todo else []
-        for key in first:
+        ordered = waves(todo, self._settings) if todo else [[]]
+        self._waves_left = len(ordered) - 1
+        for key in ordered[0]:
             group = todo[key]
             refusal = self._tools.budget.admit(group[0].prompt.tokens, self._settings.max_output_tokens)
             if refusal is not None:

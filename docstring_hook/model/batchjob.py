@@ -28,7 +28,9 @@ from docstring_hook.model.body import chat_body, is_reasoning
 from docstring_hook.model.cache import DraftCache
 from docstring_hook.model.generate import LASTING_FAILURES, settle
 from docstring_hook.model.judge import judge
+from docstring_hook.model.mood import judge_many
 from docstring_hook.model.prompt import repair_message
+from docstring_hook.model.reply import InvalidReply, parse_reply
 from docstring_hook.model.request import Prompt
 from docstring_hook.model.types import Message
 
@@ -220,6 +222,7 @@ class Driver:
         for file_id in (info.output_file_id, info.error_file_id):
             if file_id:
                 answers += batchfile.answers(await self._api.content(file_id))
+        await asyncio.to_thread(_judge_moods, answers)
         repairs: dict[str, tuple[str, ...]] = {}
         seen: set[str] = set()
         for answer in answers:
@@ -288,3 +291,15 @@ class Driver:
 
 def _named(target: Target) -> str:
     return f"{target.path}:{target.line}: {target.qualname}"
+
+
+def _judge_moods(answers: Sequence[batchfile.Answer]) -> None:
+    """The imperative-mood verdicts of every summary at once: one ruff run, not one per answer."""
+    summaries = []
+    for answer in answers:
+        if answer.completion is not None:
+            try:
+                summaries.append(parse_reply(answer.completion.content).summary)
+            except InvalidReply:
+                continue
+    judge_many(summaries)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import subprocess
+from collections.abc import Iterable
 
 _CHECK = ("check", "--isolated", "--select", "D401", "--output-format", "json", "--stdin-filename", "summary.py", "-")
 
@@ -23,8 +24,47 @@ def mood_problem(summary: str) -> str | None:
     return f'the summary must be in the imperative mood ("Return ...", not "{first} ..."): start with a verb'
 
 
+_JUDGED: dict[str, bool] = {}
+"""Verdicts found by `judge_many`: one ruff run for thousands of summaries."""
+
+MANY_CHUNK = 2_000
+"""Summaries per ruff run in `judge_many`."""
+
+
+def judge_many(summaries: Iterable[str]) -> None:
+    """Judge many summaries with one ruff run per `MANY_CHUNK`, for `mood_problem` to find later.
+
+    The batch path reads thousands of replies at once: one ruff process per
+    summary would cost about 15 ms each. Each summary becomes the docstring
+    of its own function in one module; D401 findings name the line.
+    """
+    ruff = _ruff()
+    todo = [s for s in dict.fromkeys(x.strip() for x in summaries) if s and s not in _JUDGED]
+    if ruff is None or not todo:
+        return
+    for start in range(0, len(todo), MANY_CHUNK):
+        chunk = todo[start : start + MANY_CHUNK]
+        # Function i's docstring is on line 4 * i + 2 (1-based).
+        source = "".join(f"def f{i}():\n    {json.dumps(s)}\n\n\n" for i, s in enumerate(chunk))
+        try:
+            result = subprocess.run(
+                [ruff, *_CHECK], check=False, input=source, capture_output=True, text=True, timeout=120
+            )
+            findings = json.loads(result.stdout or "[]")
+        except (OSError, subprocess.SubprocessError, ValueError):
+            return
+        flagged = {
+            (f["location"]["row"] - 2) // 4
+            for f in findings
+            if isinstance(f, dict) and f.get("code") == "D401" and isinstance(f.get("location"), dict)
+        }
+        _JUDGED.update((summary, i not in flagged) for i, summary in enumerate(chunk))
+
+
 @functools.lru_cache(maxsize=4096)
 def _is_imperative(summary: str) -> bool:
+    if summary in _JUDGED:
+        return _JUDGED[summary]
     ruff = _ruff()
     if ruff is None:
         return True
