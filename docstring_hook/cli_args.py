@@ -20,7 +20,8 @@ settings: [tool.docstring-hook] in the nearest pyproject.toml; flags override th
 
 exit codes (bits that combine):
   0 nothing to do   1 files rewritten (--check: docstrings missing or files unreadable)
-  2 usage, configuration or fatal error   4 targets left undocumented   130 Ctrl-C
+  2 usage, configuration or fatal error   4 targets left undocumented
+  130 Ctrl-C (--batch: the job keeps running on the service; the same command resumes it)
 """
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import os
 from pathlib import Path
 
@@ -184,3 +185,20 @@ def test_batch_needs_the_cache(fake: FakeAzure, module: Path, capsys: pytest.Cap
 def test_cancel_without_a_job_is_an_error(fake: FakeAzure, module: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--batch-cancel", "pkg"]) == 2
     assert "no batch job to cancel" in capsys.readouterr().err
+
+
+def test_the_report_prices_a_batch_run_at_the_batch_discount(fake: FakeAzure, project: Path) -> None:
+    configure(project, "price-per-million-input = 1000.0\nprice-per-million-output = 1000.0\nbatch-discount = 0.25\n")
+    write(project / "pkg" / "mod.py", SOURCE)
+    assert main(["--batch", "--report-md", "report.md", "--report", "report.json", "pkg"]) == 1
+    totals = json.loads((project / "report.json").read_text())["totals"]
+    full = (totals["prompt_tokens"] + totals["completion_tokens"]) * 1000.0 / 1_000_000
+    assert f"| {full * 0.25:.4f} |" in (project / "report.md").read_text()
+
+
+@pytest.mark.parametrize("value", ["1.5", "-0.1"])
+def test_a_batch_discount_is_a_fraction(value: str, fake: FakeAzure, project: Path) -> None:
+    configure(project, f"batch-discount = {value}\n")
+    write(project / "pkg" / "mod.py", SOURCE)
+    assert main(["--batch", "pkg"]) == 2
+    assert fake.requests == []
