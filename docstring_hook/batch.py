@@ -88,6 +88,7 @@ class BatchRun:
         self.interrupted = False
         self._waves_left = 0
         self._resumed = False
+        self._reserved: list[tuple[int, int]] = []
 
     async def run(self, cancel: bool) -> RunResult:
         """Rounds until nothing is left to send (or the job is cancelled, or Ctrl-C)."""
@@ -127,6 +128,9 @@ class BatchRun:
             job = driver.new_job(self._tools.path.stem, self._tools.endpoint, wave)
         self._sent.update(k for part in job.parts for k in part.keys)
         collected = await driver.run(job, plan.entries)
+        for reservation in self._reserved:  # the answers' real usage is recorded now
+            self._tools.budget.release(reservation)
+        self._reserved.clear()
         if driver.job.finished:
             batchstate.forget(self._tools.path)
         return collected, True
@@ -139,8 +143,11 @@ class BatchRun:
         self._waves_left = len(ordered) - 1
         for key in ordered[0]:
             group = todo[key]
-            refusal = self._tools.budget.admit(group[0].prompt.tokens, self._settings.max_output_tokens)
-            if refusal is not None:
+            reservation = (group[0].prompt.tokens, self._settings.max_output_tokens)
+            refusal = self._tools.budget.admit(*reservation)
+            if refusal is None:
+                self._reserved.append(reservation)
+            else:
                 for entry in group:
                     plan.outcomes[entry.facts.target] = Outcome(
                         entry.facts.target, Status.SKIPPED, Reason.RUN_BUDGET, refusal
@@ -286,7 +293,7 @@ def on_ctrl_c(stop: asyncio.Event, say: Callable[[str], None]) -> Callable[[], N
 
     def pressed() -> None:
         if not stop.is_set():
-            say("stopping: " + RESUME_HINT)
+            say("stopping: no more polling (an upload under way finishes and is saved)")
         stop.set()
 
     try:

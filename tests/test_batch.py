@@ -202,3 +202,11 @@ def test_a_batch_discount_is_a_fraction(value: str, fake: FakeAzure, project: Pa
     write(project / "pkg" / "mod.py", SOURCE)
     assert main(["--batch", "pkg"]) == 2
     assert fake.requests == []
+
+
+def test_the_budget_admits_lines_before_they_are_written(
+    fake: FakeAzure, module: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--batch", "--max-functions", "2", "pkg"]) == 1 | 4
+    assert len(documented(module)) == 2 and len(batch_lines(fake)) == 2
+    assert capsys.readouterr().err.count("skipped (run-budget: max-functions reached (2))") == 2
