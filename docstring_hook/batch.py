@@ -26,13 +26,14 @@ from pathlib import Path
 from docstring_hook import writeback
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import FileChange, Outcome, Reason, RunResult, Status, Target
-from docstring_hook.errors import ConfigError
+from docstring_hook.errors import ConfigError, FatalAPIError
 from docstring_hook.model import batchstate
 from docstring_hook.model.batchjob import Collected, Driver, Entry
 from docstring_hook.model.budget import RunBudget
 from docstring_hook.model.cache import DraftCache, cached_draft
 from docstring_hook.model.request import request_for
 from docstring_hook.model.tokens import TokenCounter
+from docstring_hook.model.types import RejectedRequest, TransientError
 from docstring_hook.prepare import PreparedFile, context_modules, prepare_file, withheld
 from docstring_hook.scan import Scan, ScannedFile, held_for_writing, scan_file
 from docstring_hook.source.refusal import rewriter_refusal
@@ -41,10 +42,8 @@ from docstring_hook.workers import Rewriter
 MAX_ROUNDS = 100
 """Waves are at most this many; a run never goes on longer."""
 
-RESUME_HINT = (
-    "the batch job keeps running on the service: run the same command again to collect its results "
-    "(add --batch-cancel to cancel it instead)"
-)
+RESUME = "run the same command again to collect its results (add --batch-cancel to cancel it instead)"
+RESUME_HINT = "the batch job keeps running on the service: " + RESUME
 
 
 @dataclass
@@ -127,7 +126,10 @@ class BatchRun:
                 return Collected(), False
             job = driver.new_job(self._tools.path.stem, self._tools.endpoint, wave)
         self._sent.update(k for part in job.parts for k in part.keys)
-        collected = await driver.run(job, plan.entries)
+        try:
+            collected = await driver.run(job, plan.entries)
+        except (TransientError, RejectedRequest) as error:
+            raise FatalAPIError(f"the batch service failed ({error}): the job is saved; {RESUME}") from None
         for reservation in self._reserved:  # the answers' real usage is recorded now
             self._tools.budget.release(reservation)
         self._reserved.clear()

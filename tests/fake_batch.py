@@ -30,7 +30,8 @@ exceed it is ``failed`` with ``token_limit_exceeded``, as Azure reports it.
 
 Scripting (`BatchFate`, `FakeAzure.batch.fates`): the next batches created
 ``expire`` after N lines (the rest: ``batch_expired`` in the error file),
-``fail`` as a whole, take ``seconds`` to run; `forget()` drops every batch
+``fail`` as a whole, take ``seconds`` to run; `faults` (error `Fault`s)
+answer the next Files/Batches requests, after the route and key are checked; `forget()` drops every batch
 (404 from then on); `upload_delay` holds each upload's answer (after the
 file is stored), for killing a client mid-upload.
 """
@@ -99,6 +100,7 @@ class BatchService:
         self.fates: deque[BatchFate] = deque()
         self.files: dict[str, tuple[bytes, str, str]] = {}  # id -> (data, filename, purpose)
         self.batches: dict[str, _Batch] = {}
+        self.faults: deque[Any] = deque()  # `Fault`s answering the next Files/Batches requests instead
         self.uploads = 0
         self.created = 0
         self.cancels = 0
@@ -138,6 +140,10 @@ class BatchService:
             return fake._send(handler, 404, _RESOURCE_NOT_FOUND)
         if not fake._authorized(headers, azure=azure, deployments_route=False):
             return fake._send(handler, 401, _AZURE_401 if azure else _OPENAI_401)
+        with self._lock:
+            fault = self.faults.popleft() if self.faults else None
+        if fault is not None:
+            return fake._send(handler, fault.status, dict(fault.body or {}), dict(fault.headers))
         files = _FILES.match(path) is not None
         ident, tail = match.group(2), match.group(3)
         method = handler.command

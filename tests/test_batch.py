@@ -210,3 +210,22 @@ def test_the_budget_admits_lines_before_they_are_written(
     assert main(["--batch", "--max-functions", "2", "pkg"]) == 1 | 4
     assert len(documented(module)) == 2 and len(batch_lines(fake)) == 2
     assert capsys.readouterr().err.count("skipped (run-budget: max-functions reached (2))") == 2
+
+
+def test_a_passing_fault_of_the_batch_service_is_retried(fake: FakeAzure, module: Path) -> None:
+    fake.batch.faults.extend([Fault.unavailable(retry_after=0), Fault.server_error()])
+    assert main(["--batch", "pkg"]) == 1
+    assert documented(module) == NAMES
+
+
+def test_a_refused_upload_stops_the_run_with_one_line_and_the_job_is_saved(
+    fake: FakeAzure, module: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.batch.faults.append(Fault.status_error(400))
+    assert main(["--batch", "pkg"]) == 2
+    assert "error: the batch service failed (HTTP 400 400): the job is saved; run the same command" in (
+        capsys.readouterr().err
+    )
+    assert saved_jobs()
+    assert main(["--batch", "pkg"]) == 1
+    assert documented(module) == NAMES and fake.batch.created == 1

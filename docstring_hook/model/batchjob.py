@@ -32,7 +32,7 @@ from docstring_hook.model.mood import judge_many
 from docstring_hook.model.prompt import repair_message
 from docstring_hook.model.reply import InvalidReply, parse_reply
 from docstring_hook.model.request import Prompt
-from docstring_hook.model.types import Message
+from docstring_hook.model.types import Message, TransientError
 
 MISSING = {
     "expired": "the batch expired before this request ran: run again to send it again",
@@ -201,12 +201,18 @@ class Driver:
                 info = await self._api.retrieve(part.batch_id)
             except UnknownBatch:
                 info = BatchInfo(part.batch_id, "lost")
+            except TransientError as error:
+                self._say(f"batch {part.batch_id}: no answer from the service ({error}); asking again later")
+                continue
             self._show(info)
             if info.running:
                 if info.status != part.status:
                     self._save(index, dataclasses.replace(part, status=info.status))
                 continue
-            await self._collect(index, info, entries)
+            try:
+                await self._collect(index, info, entries)
+            except TransientError as error:  # a download that failed: nothing was settled yet
+                self._say(f"batch {part.batch_id}: its results could not be downloaded ({error}); trying again later")
 
     def _show(self, info: BatchInfo) -> None:
         line = f"batch {info.id}: {info.status}, {info.completed} of {info.total} done, {info.failed} failed"
