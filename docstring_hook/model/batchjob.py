@@ -226,7 +226,7 @@ class Driver:
             return self._token_limit(index, info, entries)
         answers = []
         for file_id in (info.output_file_id, info.error_file_id):
-            if file_id:
+            if file_id:  # each file's text is dropped once read: only the answers stay
                 answers += batchfile.answers(await self._api.content(file_id))
         await asyncio.to_thread(_judge_moods, answers)
         repairs: dict[str, tuple[str, ...]] = {}
