@@ -131,6 +131,7 @@ class ChatClient:
 
 
 def build_sdk(endpoint: Endpoint, timeout: float) -> openai.AsyncOpenAI:
+    """The SDK client for `endpoint` (key or Entra ID), with the SDK's own retries off: tenacity retries."""
     if endpoint.kind == "azure":
         credentials: dict[str, Any] = {"api_key": endpoint.api_key}
         if endpoint.uses_entra_id:
@@ -163,6 +164,7 @@ def _entra_token_provider() -> Any:
 
 
 def mapped(error: openai.APIError) -> Exception:
+    """The SDK's error as ours: `TransientError`, `RejectedRequest` or `FatalAPIError`."""
     if isinstance(error, openai.APITimeoutError):
         return TransientError(Reason.TIMEOUT, "the request timed out")
     if isinstance(error, openai.APIConnectionError):
