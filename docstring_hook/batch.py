@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import signal
-import sys
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from docstring_hook import writeback
+from docstring_hook.batchui import RESUME, RESUME_HINT, sayer
+from docstring_hook.batchwaves import waves
+from docstring_hook.callers import CallIndex
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import FileChange, Outcome, Reason, RunResult, Status, Target
 from docstring_hook.errors import ConfigError, FatalAPIError
@@ -34,6 +35,7 @@ from docstring_hook.model.cache import DraftCache, cached_draft
 from docstring_hook.model.request import request_for
 from docstring_hook.model.tokens import TokenCounter
 from docstring_hook.model.types import RejectedRequest, TransientError
+from docstring_hook.modules import RepositoryModules
 from docstring_hook.prepare import PreparedFile, context_modules, prepare_file, withheld
 from docstring_hook.scan import Scan, ScannedFile, held_for_writing, scan_file
 from docstring_hook.source.refusal import rewriter_refusal
@@ -42,14 +44,13 @@ from docstring_hook.workers import Rewriter
 MAX_ROUNDS = 100
 """Waves are at most this many; a run never goes on longer."""
 
-RESUME = "run the same command again to collect its results (add --batch-cancel to cancel it instead)"
-RESUME_HINT = "the batch job keeps running on the service: " + RESUME
 
 
 @dataclass
 class Plan:
     """One round's view of the targets: what to send, what is settled without sending, the files."""
 
+    modules: RepositoryModules | None = None  # the repository as this round found it (written files included)
     files: list[PreparedFile] = field(default_factory=list)
     entries: dict[str, list[Entry]] = field(default_factory=dict)  # by cache key: not cached, to be sent
     keys: dict[Target, str] = field(default_factory=dict)  # every target with a request, by target
@@ -66,6 +67,7 @@ class Tools:
     budget: RunBudget
     rewriter: Rewriter
     symbols: frozenset[str] | None
+    calls: CallIndex | None
     path: Path
     endpoint: str
 
@@ -141,7 +143,7 @@ class BatchRun:
         """The next wave's keys, each admitted by the run's budget (at the batch price)."""
         todo = {k: group for k, group in plan.entries.items() if k not in self._sent}
         wave: dict[str, list[Entry]] = {}
-        ordered = waves(todo, self._settings) if todo else [[]]
+        ordered = waves(todo, self._settings, plan.modules) if todo else [[]]
         self._waves_left = len(ordered) - 1
         for key in ordered[0]:
             group = todo[key]
@@ -160,8 +162,8 @@ class BatchRun:
         return wave
 
     def _plan(self, scan: Scan) -> Plan:
-        plan = Plan()
-        modules = context_modules(self._settings)
+        modules = context_modules(self._settings, self._tools.calls)
+        plan = Plan(modules)
         cache, counter = self._tools.cache, self._tools.counter
         for scanned in scan.files:
             if scanned.withheld:
@@ -247,11 +249,6 @@ class BatchRun:
 _NOT_SENT = "not collected yet: " + RESUME_HINT
 
 
-def waves(todo: Mapping[str, Sequence[Entry]], settings: Settings) -> list[list[str]]:
-    """The keys to send, in callees-first waves; one wave when `batch-waves` is 1 or no ordering is known."""
-    return [list(todo)]
-
-
 def _identities(plan: Plan) -> Iterator[tuple[tuple[str, str, int], Target]]:
     """Each target by (path, qualified name, occurrence): stable while docstrings shift the lines."""
     seen: Counter[tuple[str, str]] = Counter()
@@ -264,45 +261,3 @@ def _identities(plan: Plan) -> Iterator[tuple[tuple[str, str, int], Target]]:
 
 def _with_targets(scanned: ScannedFile, targets: list[Target]) -> ScannedFile:
     return dataclasses.replace(scanned, targets=targets)
-
-
-def at_batch_price(settings: Settings) -> Settings:
-    """The settings with both prices at the batch rate (`batch-discount`): for the budget and the reports."""
-    return dataclasses.replace(
-        settings,
-        price_per_million_input=_times(settings.price_per_million_input, settings.batch_discount),
-        price_per_million_output=_times(settings.price_per_million_output, settings.batch_discount),
-    )
-
-
-def _times(price: float | None, factor: float) -> float | None:
-    return None if price is None else price * factor
-
-
-def sayer(verbosity: int) -> Callable[[str], None]:
-    """A function printing one `docstring-hook: ...` line on stderr, unless -q."""
-
-    def say(message: str) -> None:
-        if verbosity >= 0:
-            print(f"docstring-hook: {message}", file=sys.stderr, flush=True)
-
-    return say
-
-
-def on_ctrl_c(stop: asyncio.Event, say: Callable[[str], None]) -> Callable[[], None]:
-    """Install a SIGINT handler that stops polling; returns its remover."""
-    loop = asyncio.get_running_loop()
-
-    def pressed() -> None:
-        if not stop.is_set():
-            say("stopping: no more polling (an upload under way finishes and is saved)")
-        stop.set()
-
-    try:
-        loop.add_signal_handler(signal.SIGINT, pressed)
-    except (NotImplementedError, RuntimeError):
-        return lambda: None
-    def remove() -> None:
-        loop.remove_signal_handler(signal.SIGINT)
-
-    return remove

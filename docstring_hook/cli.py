@@ -167,7 +167,7 @@ def _batch(found: Scan, settings: Settings, endpoint: Endpoint) -> int:
     import asyncio
 
     from docstring_hook import run
-    from docstring_hook.batch import RESUME_HINT, at_batch_price
+    from docstring_hook.batchui import RESUME_HINT, at_batch_price
 
     cancel = bool(settings.batch_cancel)
     finished = asyncio.run(run.batch(found, settings, endpoint, os.environ, _warn(settings), cancel=cancel))
@@ -192,7 +192,7 @@ def _print_forecast(planned: Planned, settings: Settings) -> None:
         print(line)
     summary = report.forecast_summary(planned.forecast, settings, planned.counted_by)
     if settings.batch:
-        from docstring_hook.batch import at_batch_price
+        from docstring_hook.batchui import at_batch_price
 
         priced = report.forecast_summary(planned.forecast, at_batch_price(settings), planned.counted_by)
         summary = f"{priced} (the batch price: batch-discount {settings.batch_discount:g})"

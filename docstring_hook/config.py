@@ -86,6 +86,7 @@ class Settings:
     max_output_tokens: int = 600
     prompt_budget: int = 6000
     context_budget: int = 1500  # tokens of repository context per request at most; 0 sends none
+    order: str = "callees-first"  # or "none": a target's callees in the run are answered before it
     max_file_bytes: int = 1_048_576  # larger files are not sent (LibCST would need gigabytes for them)
     max_functions: int | None = None
     max_tokens: int | None = None
@@ -128,6 +129,7 @@ class Settings:
 _CHOICES: Mapping[str, tuple[str, ...]] = {
     "on_missing_credentials": ("fail", "skip"),
     "scope": ("auto", "staged", "all"),
+    "order": ("callees-first", "none"),
 }
 # Zero would never send a request (or wrap a line): a mistake, not a setting.
 _AT_LEAST_ONE = frozenset(

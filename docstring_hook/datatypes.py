@@ -79,12 +79,16 @@ class ContextItem:
 
     `code` is Python text (a signature, a class skeleton), `summary` the
     first paragraph of its docstring; both masked like the target's source.
+    `origin` says which definition a callee is, for ordering a run (never
+    sent): its module's dotted name ("" for the target's own file) and the
+    line of its `def`/`class`, as `Target.line`.
     """
 
-    kind: str  # "callee" or "class"
-    name: str  # as the prompt names it: `helper`, `Base.load`, `pkg.mod.helper`
+    kind: str  # "callee", "class" or "caller"
+    name: str  # as the prompt names it: `helper`, `Base.load`, `pkg.mod.helper`; a caller's `path:line`
     code: str
     summary: str | None = None
+    origin: tuple[str, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import ast
 import warnings
 from pathlib import Path
 
+from docstring_hook.callers import CallIndex
 from docstring_hook.config import Settings
 from docstring_hook.repo.files import UnreadableFile, read_source
 from docstring_hook.source.context import Where
@@ -25,10 +26,12 @@ _SOURCE_FOLDERS = ("", "src")
 class RepositoryModules:
     """Dotted names to parsed modules of one project, each read at most once per run."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, callers: CallIndex | None = None) -> None:
         self.settings = settings
+        self.callers = callers  # the repository's call sites, when the run surveyed them
         self.root = Path(settings.root).resolve()
         self._read: dict[str, tuple[ast.Module, bool] | None] = {}
+        self._paths: dict[str, Path] = {}  # the file each module read was found in
 
     def where(self, path: str) -> Where:
         """Where the file at `path` sits: its dotted module name and this lookup."""
@@ -50,6 +53,10 @@ class RepositoryModules:
             self._read[dotted] = self._find(dotted)
         return self._read[dotted]
 
+    def path_of(self, dotted: str) -> Path | None:
+        """The resolved file a module given out by `lookup` was read from; None for any other."""
+        return self._paths.get(dotted) if self._read.get(dotted) is not None else None
+
     def _find(self, dotted: str) -> tuple[ast.Module, bool] | None:
         parts = dotted.split(".")
         if not all(p.isidentifier() for p in parts):
@@ -59,6 +66,7 @@ class RepositoryModules:
             for candidate, is_package in ((base.with_suffix(".py"), False), (base / "__init__.py", True)):
                 if candidate.is_file():
                     tree = self._parse(candidate)
+                    self._paths[dotted] = candidate.resolve()
                     return (tree, is_package) if tree is not None else None
         return None
 

@@ -1,10 +1,11 @@
 """A generating run: obtain drafts concurrently, write each file once.
 
 All targets of the run are generated concurrently (the pacer bounds what is
-in flight); a file is rendered, verified and written as soon as all of its
-own targets are settled, so an interrupted run keeps what finished. Each
-file's work returns its own `FileResult`; the run's result is gathered
-from them once. Never prints: the result is data for `cli` and `report`.
+in flight), each once its callees in the run are settled (`schedule`, with
+order = "callees-first"); a file is rendered, verified and written as soon
+as all of its own targets are settled, so an interrupted run keeps what
+finished. Each file's work returns its own `FileResult`; the run's result
+is gathered from them once. Never prints: the result is data for `cli` and `report`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from docstring_hook import writeback
+from docstring_hook.callers import CallIndex
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import (
     NOT_STARTED,
@@ -28,6 +30,7 @@ from docstring_hook.model.generate import Generator
 from docstring_hook.modules import RepositoryModules
 from docstring_hook.prepare import context_modules, prepare_file, withheld
 from docstring_hook.scan import Scan, ScannedFile
+from docstring_hook.schedule import Schedule
 from docstring_hook.workers import Rewriter
 
 
@@ -49,18 +52,20 @@ async def run(
     abandon: asyncio.Event | None = None,
     rewriter: Rewriter | None = None,
     symbols: frozenset[str] | None = None,
+    callers: CallIndex | None = None,
 ) -> RunResult:
     """Generate, verify and write (or diff) every file of `found`.
 
     Setting `abandon` cancels the work still running: files whose targets
     were all settled are already written, the others are left as they were
     and their targets reported as interrupted. `symbols`, the repository's,
-    turn the name gate on.
+    turn the name gate on; `callers`, its call sites, give targets their callers.
     """
     rewriter = rewriter or Rewriter(len(found.files), workers=1)
-    modules = context_modules(settings)
+    modules = context_modules(settings, callers)
+    schedule = Schedule(len(found.files), modules, enabled=settings.order == "callees-first")
     tasks = [
-        asyncio.ensure_future(_document_file(f, settings, generator, rewriter, write, symbols, modules))
+        asyncio.ensure_future(_document_file(f, settings, generator, rewriter, write, schedule, symbols, modules))
         for f in found.files
     ]
     work: asyncio.Future[list[FileResult]] = asyncio.gather(*tasks)
@@ -118,18 +123,22 @@ async def _document_file(
     generator: Generator,
     rewriter: Rewriter,
     write: bool,
+    schedule: Schedule,
     symbols: frozenset[str] | None = None,
     modules: RepositoryModules | None = None,
 ) -> FileResult:
     if scanned.withheld:
+        schedule.add(None)
         return FileResult(withheld(scanned))
     # Before anything is paid for the file: can the rewriter take it at all?
     refusal = await rewriter.refusal(scanned.source.text)
     if refusal is not None:
+        schedule.add(None)
         return FileResult([Outcome(t, Status.SKIPPED, Reason.REFUSED, refusal) for t in scanned.targets])
     prepared = prepare_file(scanned, symbols, modules)
+    schedule.add(prepared.facts)
     redactions = {(t.path, t.line): prepared.redactions_of(t) for t in scanned.targets}
-    generated = await asyncio.gather(*(generator.generate(prepared.facts[t.line]) for t in scanned.targets))
+    generated = await asyncio.gather(*(schedule.generate(generator, prepared.facts[t.line]) for t in scanned.targets))
     drafts = {g.outcome.target.line: g.draft for g in generated if g.draft is not None}
     outcomes = {g.outcome.target.line: g.outcome for g in generated}
     change = None

@@ -9,13 +9,17 @@ when it was scanned.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from docstring_hook.callers import CallIndex
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import FunctionFacts, Outcome, Status, Target
 from docstring_hook.modules import RepositoryModules
+from docstring_hook.redact import redact
 from docstring_hook.scan import ScannedFile
+from docstring_hook.source.definitions import walk_definitions
 from docstring_hook.source.facts import describe_file
 
 
@@ -53,12 +57,26 @@ def prepare_file(
         return PreparedFile(scanned)
     where = modules.where(scanned.source.path) if modules is not None else None
     described = describe_file(scanned.tree, scanned.lines, scanned.targets, symbols, where)
-    return PreparedFile(scanned, described.facts, described.redactions)
+    if modules is None or modules.callers is None:
+        return PreparedFile(scanned, described.facts, described.redactions)
+    facts, redactions = dict(described.facts), dict(described.redactions)
+    ends = {d.lineno: d.end_lineno or d.lineno for d, _ in walk_definitions(scanned.tree)}
+    for line, fact in described.facts.items():
+        facts[line], masked = _with_callers(fact, modules.callers, ends.get(line, line))
+        redactions[line] += masked
+    return PreparedFile(scanned, facts, redactions)
 
 
-def context_modules(settings: Settings) -> RepositoryModules | None:
-    """The run's lookup of repository modules for context; None when `context-budget` is 0."""
-    return RepositoryModules(settings) if settings.context_budget > 0 else None
+def _with_callers(facts: FunctionFacts, index: CallIndex, end: int) -> tuple[FunctionFacts, int]:
+    """`facts` with its callers last in its context (cut first), masked; and how many values were masked."""
+    found = [(item, redact(item.code)) for item in index.callers(facts.target, end)]
+    items = tuple(dataclasses.replace(item, code=masked.text) for item, masked in found)
+    return dataclasses.replace(facts, context=facts.context + items), sum(masked.count for _, masked in found)
+
+
+def context_modules(settings: Settings, callers: CallIndex | None = None) -> RepositoryModules | None:
+    """The run's lookup of repository modules (and call sites) for context; None when `context-budget` is 0."""
+    return RepositoryModules(settings, callers) if settings.context_budget > 0 else None
 
 
 def withheld(scanned: ScannedFile) -> list[Outcome]:

@@ -100,11 +100,12 @@ def _first_time(warning: str, folder: Path) -> bool:
 
 def dry_run(found: Scan, settings: Settings, environ: Mapping[str, str], warn: Warn) -> Planned:
     """Every target's request as a real run would build it, and whether it is cached; nothing is sent."""
-    settings = resolved(settings, survey(settings, names=False, cache=_survey_cache(settings, environ)))
+    surveyed = survey(settings, names=False, calls=settings.context_budget > 0, cache=_survey_cache(settings, environ))
+    settings = resolved(settings, surveyed)
     counter = token_counter(settings, environ, warn)
     facts: list[FunctionFacts] = []
     held: Counter[str] = Counter()
-    modules = context_modules(settings)
+    modules = context_modules(settings, surveyed.calls)
     for scanned in found.files:
         if scanned.held is not None:
             held[scanned.held.reason.value] += len(scanned.targets)
@@ -127,9 +128,10 @@ def show_prompts(
     warn: Warn,
 ) -> Iterator[ShownPrompt | FileProblem]:
     """The request for each target whose qualified name matches the glob `pattern`, file by file."""
-    settings = resolved(settings, survey(settings, names=False, cache=_survey_cache(settings, environ)))
+    surveyed = survey(settings, names=False, calls=settings.context_budget > 0, cache=_survey_cache(settings, environ))
+    settings = resolved(settings, surveyed)
     counter = token_counter(settings, environ, warn)
-    modules = context_modules(settings)
+    modules = context_modules(settings, surveyed.calls)
     for scanned in scan_files(paths, settings, changes):
         if scanned is None or isinstance(scanned, FileProblem):
             continue
@@ -155,7 +157,7 @@ async def generate(
     """
     from docstring_hook.model.client import ChatClient  # the SDK, only for a run that sends
 
-    surveyed = survey(settings, cache=_survey_cache(settings, environ))
+    surveyed = survey(settings, calls=settings.context_budget > 0, cache=_survey_cache(settings, environ))
     settings = resolved(settings, surveyed)
     client = ChatClient(endpoint, timeout=settings.timeout, max_output_tokens=settings.max_output_tokens)
     pacer = Pacer(concurrency=settings.concurrency, rpm=settings.rpm, tpm=settings.tpm)
@@ -189,6 +191,7 @@ async def generate(
                     abandon=abandon,
                     rewriter=rewriter,
                     symbols=surveyed.symbols,
+                    callers=surveyed.calls,
                 )
                 result.style = surveyed.note
     finally:
@@ -202,14 +205,15 @@ async def batch(
     found: Scan, settings: Settings, endpoint: Endpoint, environ: Mapping[str, str], warn: Warn, *, cancel: bool
 ) -> Finished:
     """`--batch` (or `--batch-cancel`): the run through the Batch API; the job is resumed when one is saved."""
-    from docstring_hook.batch import BatchRun, Tools, at_batch_price, on_ctrl_c, sayer
+    from docstring_hook.batch import BatchRun, Tools
+    from docstring_hook.batchui import at_batch_price, on_ctrl_c, sayer
     from docstring_hook.model import batchstate
     from docstring_hook.model.batchapi import BatchAPI
     from docstring_hook.model.batchjob import Driver
 
     if settings.no_cache:
         raise ConfigError("--batch keeps its answers in the cache: it cannot run with --no-cache")
-    surveyed = survey(settings, cache=_survey_cache(settings, environ))
+    surveyed = survey(settings, calls=settings.context_budget > 0, cache=_survey_cache(settings, environ))
     settings = resolved(settings, surveyed)
     folder = cache_folder(settings.cache_dir, environ)
     path = batchstate.state_path(folder, batchstate.resume_key(settings.root, endpoint.url, endpoint.model))
@@ -222,9 +226,7 @@ async def batch(
         price_per_million_input=priced.price_per_million_input,
         price_per_million_output=priced.price_per_million_output,
     )
-    api = BatchAPI(endpoint, timeout=settings.timeout)
-    stop = asyncio.Event()
-    say = sayer(settings.verbosity)
+    api, stop, say = BatchAPI(endpoint, timeout=settings.timeout), asyncio.Event(), sayer(settings.verbosity)
     driver = Driver(
         api, path, settings, open_cache(settings, environ), budget.spent,
         kind=endpoint.kind, model=endpoint.model, stop=stop, say=say,
@@ -232,7 +234,7 @@ async def batch(
     rewriter = Rewriter(len(found.files), settings.workers)
     tools = Tools(
         driver, open_cache(settings, environ), token_counter(settings, environ, warn), budget, rewriter,
-        surveyed.symbols, path, endpoint.url,
+        surveyed.symbols, surveyed.calls, path, endpoint.url,
     )
     started = time.monotonic()
     remove = on_ctrl_c(stop, say)

@@ -1,4 +1,5 @@
-"""What the repository already says, read once per run: its symbols (the name gate's index) and its docstring style.
+"""What the repository already says, read once per run: its symbols (the name gate's index), its
+docstring style and its call sites (for a target's callers, `callers.py`).
 
 The repository is every Python file below the project root that a run would
 consider (excludes and .gitignore applied), at most `MAX_FILES` of them and
@@ -22,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from docstring_hook.callers import CallIndex, CallSites, call_sites
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import Style
 from docstring_hook.repo.files import UnreadableFile, discover, read_source
@@ -33,7 +35,7 @@ MAX_FILES = 5000
 """Files read at most; a larger repository is surveyed in part (sorted paths, so every run reads the same)."""
 STYLE_SAMPLE = 300
 """Docstrings of more than one line read for the style; enough for a majority."""
-SURVEY_VERSION = 1
+SURVEY_VERSION = 2
 """Part of every per-file entry's key: bump it when what a file contributes changes."""
 
 
@@ -44,36 +46,42 @@ class Survey:
     symbols: frozenset[str]
     style: Style
     note: str = ""
+    calls: CallIndex | None = None  # asked for with `calls`
 
 
 @dataclass(frozen=True)
 class _FileSurvey:
-    """What one file contributes: its symbols and the styles of its docstrings."""
+    """What one file contributes: its symbols, the styles of its docstrings, its call sites."""
 
     symbols: frozenset[str]
     votes: Counter[Style]
+    calls: CallSites
 
 
-def survey(settings: Settings, *, names: bool = True, cache: Path | None = None) -> Survey:
-    """Read the repository: its symbols (when `names`) and, with style = "auto", its dominant style.
+def survey(settings: Settings, *, names: bool = True, calls: bool = False, cache: Path | None = None) -> Survey:
+    """Read the repository: its symbols (when `names`), its call sites (when `calls`) and,
+    with style = "auto", its dominant style.
 
     `cache` is the cache folder for the per-file entries; None reads every file.
     """
     wanted_style = settings.style is Style.AUTO
-    if not names and not wanted_style:
+    if not names and not wanted_style and not calls:
         return Survey(frozenset(), settings.style)
     symbols: set[str] = set()
     votes: Counter[Style] = Counter()
-    for contribution in _files(settings, cache):
+    index = CallIndex(settings) if calls else None
+    for path, contribution in _files(settings, cache):
         symbols |= contribution.symbols
+        if index is not None:
+            index.add(path, contribution.calls)
         if sum(votes.values()) < STYLE_SAMPLE:
             votes.update(contribution.votes)
-        elif not names:
-            break  # the style has its sample, and no symbols are wanted
+        elif not names and index is None:
+            break  # the style has its sample, and nothing else is wanted
     if not wanted_style:
-        return Survey(frozenset(symbols), settings.style)
+        return Survey(frozenset(symbols), settings.style, calls=index)
     style, note = choose(votes)
-    return Survey(frozenset(symbols), style, note)
+    return Survey(frozenset(symbols), style, note, index)
 
 
 def resolved(settings: Settings, found: Survey) -> Settings:
@@ -81,7 +89,7 @@ def resolved(settings: Settings, found: Survey) -> Settings:
     return dataclasses.replace(settings, style=found.style)
 
 
-def _files(settings: Settings, cache: Path | None) -> Iterator[_FileSurvey]:
+def _files(settings: Settings, cache: Path | None) -> Iterator[tuple[str, _FileSurvey]]:
     paths = sorted(discover([settings.root], settings.root, settings.exclude_globs))[:MAX_FILES]
     for path in paths:
         try:
@@ -98,7 +106,7 @@ def _files(settings: Settings, cache: Path | None) -> Iterator[_FileSurvey]:
                 continue
             if entry is not None:
                 _write_entry(entry, found)
-        yield found
+        yield path, found
 
 
 def _survey_file(path: str) -> _FileSurvey | None:
@@ -117,7 +125,7 @@ def _survey_file(path: str) -> _FileSurvey | None:
         style = style_of(text)
         if style is not None:
             votes[style] += 1
-    return _FileSurvey(frozenset(module_parts(path) | file_symbols(tree)), votes)
+    return _FileSurvey(frozenset(module_parts(path) | file_symbols(tree)), votes, call_sites(tree))
 
 
 def _docstrings(tree: ast.Module) -> Iterator[str]:
@@ -139,13 +147,18 @@ def _read_entry(entry: Path) -> _FileSurvey | None:
         data = json.loads(entry.read_bytes())
         symbols = frozenset(str(name) for name in data["symbols"])
         votes = Counter({Style(name): int(count) for name, count in data["votes"].items()})
+        calls = {str(name): tuple(int(line) for line in lines) for name, lines in data["calls"].items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # absent or not ours: read the file again
-    return _FileSurvey(symbols, votes)
+    return _FileSurvey(symbols, votes, calls)
 
 
 def _write_entry(entry: Path, found: _FileSurvey) -> None:
-    data = {"symbols": sorted(found.symbols), "votes": {style.value: count for style, count in found.votes.items()}}
+    data = {
+        "symbols": sorted(found.symbols),
+        "votes": {style.value: count for style, count in found.votes.items()},
+        "calls": {name: list(lines) for name, lines in found.calls.items()},
+    }
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         temporary = entry.with_suffix(f".{os.getpid()}.tmp")

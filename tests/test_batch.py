@@ -229,3 +229,38 @@ def test_a_refused_upload_stops_the_run_with_one_line_and_the_job_is_saved(
     assert saved_jobs()
     assert main(["--batch", "pkg"]) == 1
     assert documented(module) == NAMES and fake.batch.created == 1
+
+
+CALLS = '''\
+def inner(x):
+    return x + 1
+
+
+def outer(y):
+    return inner(y) * 2
+'''
+
+
+def _prompt_of(fake: FakeAzure, target: str) -> str:
+    body = next(r.body for r in fake.requests if r.path.startswith("batch:") and r.target == target)
+    assert body is not None
+    return "\n".join(m["content"] for m in body["messages"])
+
+
+def test_callees_go_first_and_their_callers_see_the_new_summaries(fake: FakeAzure, project: Path) -> None:
+    configure(project)
+    module = write(project / "pkg" / "calls.py", CALLS)
+    assert main(["--batch", "pkg"]) == 1
+    assert documented(module) == ["inner", "outer"]
+    assert fake.batch.created == 2  # one wave each
+    assert batch_lines(fake) == ["inner", "outer"]
+    assert "Do the work of inner." in _prompt_of(fake, "outer")
+
+
+def test_one_wave_sends_callers_and_callees_together(fake: FakeAzure, project: Path) -> None:
+    configure(project)
+    module = write(project / "pkg" / "calls.py", CALLS)
+    assert main(["--batch", "--batch-waves", "1", "pkg"]) == 1
+    assert documented(module) == ["inner", "outer"]
+    assert fake.batch.created == 1
+    assert "Do the work of inner." not in _prompt_of(fake, "outer")

@@ -1,8 +1,8 @@
 """The repository context as the prompt shows it, and its cut to the `context-budget`.
 
-Items arrive in priority order (callees, then the class skeleton; see
-`source.context`), so cutting keeps the longest prefix that fits: the
-last items go first. The target's own source is never shortened for
+Items arrive in priority order (callees, then the class skeleton, see
+`source.context`, then callers, see `callers`), so cutting keeps the
+longest prefix that fits: the last items go first. The target's own source is never shortened for
 context: `request.fit` drops context before it elides a single line.
 """
 
@@ -21,8 +21,11 @@ HEADING = "Context from the repository (to understand the code; document only th
 
 def render_item(item: ContextItem) -> str:
     """One item: what it is, its summary, then its code indented by four spaces."""
-    what = f"Calls `{item.name}`" if item.kind == "callee" else f"Its class `{item.name}`"
-    summary = f": {item.summary}" if item.summary else " (no docstring)"
+    if item.kind == "caller":
+        what, summary = f"Called from `{item.name}`", ":"
+    else:
+        what = f"Calls `{item.name}`" if item.kind == "callee" else f"Its class `{item.name}`"
+        summary = f": {item.summary}" if item.summary else " (no docstring)"
     code = "\n".join(f"    {line}" if line else "" for line in item.code.splitlines())
     return f"{what}{summary}\n{code}"
 

@@ -138,7 +138,8 @@ def _callee_item(found: _Found, here: _Module) -> ContextItem:
     else:
         code = "\n".join(_decorated_signature(node))
     label = found.label if found.module.name in ("", here.name) else f"{found.module.name}.{found.label}"
-    return ContextItem("callee", label, code, _paragraph(node))
+    origin = ("" if found.module is here else found.module.name, node.lineno)
+    return ContextItem("callee", label, code, _paragraph(node), origin)
 
 
 def _callees(definition: Definition, scope: Scope, resolver: _Resolver) -> Iterator[_Found]:
