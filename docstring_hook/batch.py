@@ -45,7 +45,6 @@ MAX_ROUNDS = 100
 """Waves are at most this many; a run never goes on longer."""
 
 
-
 @dataclass
 class Plan:
     """One round's view of the targets: what to send, what is settled without sending, the files."""
@@ -115,7 +114,10 @@ class BatchRun:
 
     async def _round(self, plan: Plan, cancel: bool) -> tuple[Collected, bool]:
         driver = self._tools.driver
-        job = batchstate.load(self._tools.path)
+        try:
+            job = batchstate.load(self._tools.path)
+        except (OSError, ValueError) as error:
+            raise ConfigError(f"cannot read the saved batch job {self._tools.path} ({error}): remove it") from None
         self._resumed = job is not None
         if cancel:
             if job is None:

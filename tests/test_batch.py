@@ -264,3 +264,17 @@ def test_one_wave_sends_callers_and_callees_together(fake: FakeAzure, project: P
     assert documented(module) == ["inner", "outer"]
     assert fake.batch.created == 1
     assert "Do the work of inner." not in _prompt_of(fake, "outer")
+
+
+def test_a_saved_job_that_cannot_be_read_is_one_line(
+    fake: FakeAzure, module: Path, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from docstring_hook.model import batchstate
+
+    name = batchstate.resume_key(str(project), fake.endpoint, "dep")
+    path = batchstate.state_path(Path(os.environ["DOCSTRING_HOOK_CACHE_DIR"]), name)
+    path.parent.mkdir(parents=True)
+    path.write_text('{"version": 99}')
+    assert main(["--batch", "pkg"]) == 2
+    assert "cannot read the saved batch job" in capsys.readouterr().err
+    assert fake.requests == []
