@@ -4,11 +4,13 @@ against the fake Azure server (tests/fake_azure.py) on 127.0.0.1."""
 from __future__ import annotations
 
 import ast
+import json
+import resource
 import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -64,6 +66,9 @@ class RunFigures:
     documented: int
     functions: int
     stderr_tail: str
+    cli_cpu: float = 0.0  # user + system seconds of the CLI and its children (pool workers, ruff)
+    server_cpu: float = 0.0  # of this process meanwhile: the fake's threads
+    meter: dict[str, float] = field(default_factory=dict)  # bench/_loop_meter.py's figures, with meter=True
 
 
 def cli_env(fake: FakeAzure, cache: Path) -> dict[str, str]:
@@ -80,15 +85,25 @@ def cli_env(fake: FakeAzure, cache: Path) -> dict[str, str]:
     )
 
 
-def run_cli(fake: FakeAzure, project: Path, flags: list[str], *, timeout: float = 600.0) -> RunFigures:
-    """Run `docstring-hook <flags> <project>` against `fake`; cwd is the project's parent."""
+def run_cli(fake: FakeAzure, project: Path, flags: list[str], *, timeout: float = 600.0, meter: bool = False) -> RunFigures:
+    """Run `docstring-hook <flags> <project>` against `fake`; cwd is the project's parent.
+
+    With `meter`, the CLI's `main` runs under bench/_loop_meter.py, which measures its event loop.
+    """
     env = cli_env(fake, project.parent / "cache")
+    figures = project.parent / "meter.json"
+    figures.unlink(missing_ok=True)
+    command = [tool("docstring-hook")]
+    if meter:
+        command = [sys.executable, str(Path(__file__).resolve().parent / "_loop_meter.py"), str(figures)]
+    children, own = resource.getrusage(resource.RUSAGE_CHILDREN), resource.getrusage(resource.RUSAGE_SELF)
     launched = time.monotonic()
     done = subprocess.run(
-        [tool("docstring-hook"), *flags, str(project)], cwd=project.parent, env=env,
+        [*command, *flags, str(project)], cwd=project.parent, env=env,
         capture_output=True, text=True, timeout=timeout, check=False,
     )
     exited = time.monotonic()
+    children_after, own_after = resource.getrusage(resource.RUSAGE_CHILDREN), resource.getrusage(resource.RUSAGE_SELF)
     starts = [r.timestamp for r in fake.requests]
     ends = [end for _, end in fake.intervals]
     documented, functions = documented_count(project)
@@ -104,4 +119,11 @@ def run_cli(fake: FakeAzure, project: Path, flags: list[str], *, timeout: float 
         documented=documented,
         functions=functions,
         stderr_tail="\n".join(done.stderr.strip().splitlines()[-3:]),
+        cli_cpu=_cpu(children_after) - _cpu(children),
+        server_cpu=_cpu(own_after) - _cpu(own),
+        meter=json.loads(figures.read_text()) if meter and figures.exists() else {},
     )
+
+
+def _cpu(usage: resource.struct_rusage) -> float:
+    return usage.ru_utime + usage.ru_stime

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 import tiktoken
 
 from docstring_hook.model.encodings import load_encoding
-from docstring_hook.model.tokens import EstimatingCounter, TiktokenCounter, load_counter
+from docstring_hook.model.tokens import EstimatingCounter, TiktokenCounter, count_messages, load_counter
+from docstring_hook.model.types import Message
 
 
 def byte_encoding() -> tiktoken.Encoding:
@@ -152,3 +155,19 @@ def test_load_counter_estimates_when_another_encoding_cannot_load(
         and "p50k_base" in warning
         and type(error).__name__ in warning
     )
+
+
+def test_the_text_every_prompt_repeats_is_counted_once() -> None:
+    asked: Counter[str] = Counter()
+
+    class Tally:
+        def count(self, text: str) -> int:
+            asked[text] += 1
+            return len(text.split())
+
+    tally = Tally()
+    system = Message("system", "Write docstrings, please.")
+    totals = [count_messages((system, Message("user", f"Target: f{n}")), tally) for n in range(5)]
+    assert totals == [totals[0]] * 5
+    assert asked[system.content] == 1
+    assert [asked[f"Target: f{n}"] for n in range(5)] == [1] * 5

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,6 +44,22 @@ def test_a_pool_writes_the_same_bytes(fake: FakeAzure, project: Path) -> None:
     assert pooled == in_process
     assert all(b'"""' in text and b"\r\n" in text for text in pooled.values())
     assert fake.count() == 6  # the second run's answers came from the cache
+
+
+def test_a_pooled_run_leaves_libcst_to_the_workers(fake: FakeAzure, project: Path) -> None:
+    # The main process paces requests; importing LibCST there would only delay the first one.
+    for name, text in MODULES.items():
+        write(project / name, text)
+    write(project / "pyproject.toml", "[tool.docstring-hook]\nworkers = 2\n")
+    code = (
+        "import sys\n"
+        "from docstring_hook.cli import main\n"
+        f"code = main({sorted(MODULES)!r})\n"
+        "print(code, 'libcst' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, check=True)
+    assert result.stdout.splitlines()[-1] == "1 False"
+    assert all(b'"""' in (project / name).read_bytes() for name in MODULES)
 
 
 @pytest.mark.parametrize(

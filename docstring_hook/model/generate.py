@@ -26,6 +26,7 @@ from docstring_hook.errors import FatalAPIError
 from docstring_hook.model.budget import RunBudget
 from docstring_hook.model.cache import Claim, DraftCache, cached_draft
 from docstring_hook.model.judge import Verdict, judge
+from docstring_hook.model.mood import MoodJudge
 from docstring_hook.model.names import restates
 from docstring_hook.model.pacing import Pacer
 from docstring_hook.model.prompt import repair_message
@@ -107,6 +108,7 @@ class Generator:
         self._answered = False
         self._interrupted = asyncio.Event()
         self._seats = asyncio.Semaphore(2 * settings.concurrency)
+        self._mood = MoodJudge()
 
     def interrupt(self) -> None:
         """Send no new request; requests in flight finish and are kept."""
@@ -211,12 +213,12 @@ class Generator:
                 return self._ended(facts, Status.SKIPPED, Reason.OVER_BUDGET, "the prompt exceeds the model's context")
             sent = smaller
             completion = await self._ask(smaller.messages, smaller.tokens, facts.target)
-        verdict = await judge(completion, facts, self._settings)
+        verdict = await judge(completion, facts, self._settings, self._mood)
         if verdict.repair:
             # The repair repeats the conversation as sent: the shrunk one after a context error.
             repair = (*sent.messages, Message("assistant", completion.content), repair_message(verdict.repair))
             completion = await self._ask(repair, count_messages(repair, self._counter), facts.target)
-            verdict = await judge(completion, facts, self._settings)
+            verdict = await judge(completion, facts, self._settings, self._mood)
         return settle(verdict, facts, prompt.key, self._cache)
 
     def _shrunk_budget(self, prompt: Prompt, context_limit: int | None) -> int:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import DocstringDraft, FunctionFacts, Style
-from docstring_hook.model.mood import mood_problem
+from docstring_hook.model.mood import MoodJudge
 from docstring_hook.model.names import RESTATES_PROBLEM, restates, unknown_name_problems, unknown_names
 from docstring_hook.model.reply import InvalidReply, parse_reply
 from docstring_hook.model.types import Completion
@@ -36,8 +35,13 @@ class Verdict:
         return (*self.problems, *unknown_name_problems(self.unknown), *((RESTATES_PROBLEM,) if self.restates else ()))
 
 
-async def judge(completion: Completion, facts: FunctionFacts, settings: Settings) -> Verdict:
-    """The reply's draft and its problems, for a repair request."""
+async def judge(
+    completion: Completion, facts: FunctionFacts, settings: Settings, mood: MoodJudge | None = None
+) -> Verdict:
+    """The reply's draft and its problems, for a repair request.
+
+    `mood`, shared by a run's replies, judges their summaries many to a ruff run.
+    """
     if completion.finish_reason == "length":
         return Verdict(None, ("the reply was cut off at the output token limit; answer more briefly",))
     try:
@@ -46,7 +50,7 @@ async def judge(completion: Completion, facts: FunctionFacts, settings: Settings
         return Verdict(None, error.problems)
     problems = check(draft, facts, line_length=settings.line_length)
     if settings.style.concrete in IMPERATIVE_STYLES:
-        # A linter's verdict in another process: off the event loop, which paces requests.
-        mood = await asyncio.to_thread(mood_problem, draft.summary)
-        problems += (mood,) if mood else ()
+        # A linter's verdict in another process, awaited in a thread: off the event loop, which paces requests.
+        problem = await (mood or MoodJudge()).problem(draft.summary)
+        problems += (problem,) if problem else ()
     return Verdict(draft, problems, unknown_names(draft, facts), restates(draft.summary, facts))

@@ -7,9 +7,10 @@ conservative estimate (`EstimatingCounter`).
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Hashable, Sequence
+from typing import TYPE_CHECKING, Protocol, cast
 
 from docstring_hook.model.billed import SCHEMA_OVERHEAD, schema_prompt_text
 from docstring_hook.model.prompt import RESPONSE_SCHEMA
@@ -138,8 +139,25 @@ def count_messages(messages: Sequence[Message], counter: TokenCounter) -> int:
     mode or plain text, which send no schema: over-counting a little is
     safe, under-counting would surprise the bill.
     """
-    chat = sum(MESSAGE_OVERHEAD + counter.count(m.role) + counter.count(m.content) for m in messages)
-    return chat + REPLY_OVERHEAD + counter.count(schema_prompt_text(RESPONSE_SCHEMA)) + SCHEMA_OVERHEAD
+    chat = sum(MESSAGE_OVERHEAD + _count(counter, m.role) + _count(counter, m.content) for m in messages)
+    return chat + REPLY_OVERHEAD + _count(counter, _SCHEMA_TEXT) + SCHEMA_OVERHEAD
+
+
+_SCHEMA_TEXT = schema_prompt_text(RESPONSE_SCHEMA)
+
+
+def _count(counter: TokenCounter, text: str) -> int:
+    # Every prompt repeats the system message and the schema (about 1,100 tokens):
+    # counted once, not once per request and per elision candidate.
+    try:
+        return _remembered(cast(Hashable, counter), text)
+    except TypeError:  # a counter that cannot be a dictionary key
+        return counter.count(text)
+
+
+@functools.lru_cache(maxsize=16)
+def _remembered(counter: Hashable, text: str) -> int:
+    return cast(TokenCounter, counter).count(text)
 
 
 def counted_by(counter: TokenCounter) -> str:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from docstring_hook.datatypes import DocstringDraft, FunctionFacts, RenderOptions
 from docstring_hook.source.render import render
-from docstring_hook.source.rewrite import insert_docstrings
 from docstring_hook.source.verify import VerificationError, verify
 
 
@@ -32,6 +31,11 @@ def document(
     Raises `VerificationError` if the result is anything but `text` plus the
     docstrings; the caller must then leave the file alone.
     """
+    # LibCST is imported when a file is rewritten here: a run whose files go to the
+    # process pool never loads it in the main process, and a commit loads it while
+    # its requests are out rather than before they leave.
+    from docstring_hook.source.rewrite import insert_docstrings
+
     expected: dict[int, str] = {}
 
     def literal_for(line: int, indent: str, newline: str) -> str:
