@@ -9,7 +9,7 @@ import pytest
 
 from docstring_hook.datatypes import Reason
 from docstring_hook.model import batchstate
-from docstring_hook.model.batchfile import Answer, answers, request_line, split
+from docstring_hook.model.batchfile import Answer, answers, request_line, split, summaries
 from docstring_hook.model.batchstate import Job, Part
 from docstring_hook.model.types import Completion
 
@@ -86,6 +86,16 @@ def test_lines_that_are_not_results_are_left_out() -> None:
     assert answers('not json\n{"no": "custom_id"}\n\n' + _result("a", 200, _chat("x"))) == [
         Answer("a", Completion("x", "stop", 7, 3))
     ]
+
+
+def test_the_summaries_of_completed_answers_are_judged_together() -> None:
+    found = [
+        Answer("a", Completion(json.dumps({"summary": "Load the file."}), "stop", 7, 3)),
+        Answer("b", None, Reason.API_ERROR, "failed line"),
+        Answer("c", Completion("", "stop", 7, 0)),
+        Answer("d", Completion("Return the sum.", "stop", 7, 3)),
+    ]
+    assert summaries(found) == ["Load the file.", "Return the sum."]
 
 
 def test_the_saved_job_reads_back_as_written(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from docstring_hook.datatypes import Reason
+from docstring_hook.model.reply import InvalidReply, parse_reply
 from docstring_hook.model.types import Completion
 
 CHAT_URL = {"azure": "/chat/completions", "azure-v1": "/chat/completions", "openai": "/v1/chat/completions"}
@@ -75,6 +76,18 @@ def answers(text: str) -> list[Answer]:
         if isinstance(line, dict) and isinstance(line.get("custom_id"), str):
             found.append(_answer(line))
     return found
+
+
+def summaries(found: Sequence[Answer]) -> list[str]:
+    """The summaries the completed answers give, for judging their mood all at once."""
+    result = []
+    for answer in found:
+        if answer.completion is not None:
+            try:
+                result.append(parse_reply(answer.completion.content).summary)
+            except InvalidReply:
+                continue
+    return result
 
 
 def _object(value: object) -> dict[str, Any]:

@@ -30,17 +30,8 @@ from docstring_hook.model.generate import LASTING_FAILURES, settle
 from docstring_hook.model.judge import judge
 from docstring_hook.model.mood import judge_many
 from docstring_hook.model.prompt import repair_message
-from docstring_hook.model.reply import InvalidReply, parse_reply
 from docstring_hook.model.request import Prompt
 from docstring_hook.model.types import Message, TransientError
-
-MISSING = {
-    "expired": "the batch expired before this request ran: run again to send it again",
-    "cancelled": "the batch was cancelled before this request ran: run again to send it again",
-    "completed": "the batch gave no result for this request: run again to send it again",
-    "new": "cancelled before it was sent: run again to send it",
-    "lost": "the service no longer knows the batch (deleted or too old): run again to send it again",
-}
 
 
 @dataclass(frozen=True)
@@ -228,14 +219,14 @@ class Driver:
         for file_id in (info.output_file_id, info.error_file_id):
             if file_id:  # each file's text is dropped once read: only the answers stay
                 answers += batchfile.answers(await self._api.content(file_id))
-        await asyncio.to_thread(_judge_moods, answers)
+        await asyncio.to_thread(judge_many, batchfile.summaries(answers))
         repairs: dict[str, tuple[str, ...]] = {}
         seen: set[str] = set()
         for answer in answers:
             if answer.key in part.keys and answer.key not in seen:
                 seen.add(answer.key)
                 await self._settle(answer, part, entries, repairs)
-        why = MISSING.get(info.status) or "the batch failed: " + "; ".join(m for _, m in info.errors)
+        why = batchstate.MISSING.get(info.status) or "the batch failed: " + "; ".join(m for _, m in info.errors)
         for key in part.keys:
             if key not in seen:
                 self._fail(self._entries.get(key, ()), Reason.API_ERROR, why)
@@ -288,7 +279,7 @@ class Driver:
 
     def _fail_missing(self, keys: Sequence[str], status: str) -> None:
         for key in keys:
-            self._fail(self._entries.get(key, ()), Reason.API_ERROR, MISSING[status])
+            self._fail(self._entries.get(key, ()), Reason.API_ERROR, batchstate.MISSING[status])
 
     def _fail(self, group: Sequence[Entry], reason: Reason, detail: str) -> None:
         for entry in group:
@@ -298,14 +289,3 @@ class Driver:
 def _named(target: Target) -> str:
     return f"{target.path}:{target.line}: {target.qualname}"
 
-
-def _judge_moods(answers: Sequence[batchfile.Answer]) -> None:
-    """The imperative-mood verdicts of every summary at once: one ruff run, not one per answer."""
-    summaries = []
-    for answer in answers:
-        if answer.completion is not None:
-            try:
-                summaries.append(parse_reply(answer.completion.content).summary)
-            except InvalidReply:
-                continue
-    judge_many(summaries)

@@ -26,6 +26,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+MISSING = {
+    "expired": "the batch expired before this request ran: run again to send it again",
+    "cancelled": "the batch was cancelled before this request ran: run again to send it again",
+    "completed": "the batch gave no result for this request: run again to send it again",
+    "new": "cancelled before it was sent: run again to send it",
+    "lost": "the service no longer knows the batch (deleted or too old): run again to send it again",
+}
+"""Why a line has no result, by the status of the part that held it."""
+
 STATE_VERSION = 1
 
 
