@@ -13,15 +13,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from docstring_hook import __version__
+from docstring_hook.cli_args import build_parser
 from docstring_hook.config import Settings, load
 from docstring_hook.datatypes import FileProblem, Status
 from docstring_hook.errors import ConfigError, DocstringHookError
 
 if TYPE_CHECKING:
     from docstring_hook.datatypes import RunResult
+    from docstring_hook.model.endpoint import Endpoint
     from docstring_hook.repo.git import ChangedLines
     from docstring_hook.run import Planned
+    from docstring_hook.scan import Scan
 
 EXIT_OK = 0
 EXIT_CHANGED = 1
@@ -35,86 +37,6 @@ SILENCE_HINT = (
     "and fail-on-undocumented = false keeps failures from failing the hook"
 )
 
-EPILOG = """\
-endpoint (environment only):
-  AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY, AZURE_OPENAI_DEPLOYMENT, OPENAI_API_VERSION
-  or OPENAI_BASE_URL and OPENAI_API_KEY (any OpenAI-compatible server)
-  DOCSTRING_HOOK_CACHE_DIR moves the cache
-
-settings: [tool.docstring-hook] in the nearest pyproject.toml; flags override them
-
-exit codes (bits that combine):
-  0 nothing to do   1 files rewritten (--check: docstrings missing or files unreadable)
-  2 usage, configuration or fatal error   4 targets left undocumented   130 Ctrl-C
-"""
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The documented flags; settings left unset come from pyproject.toml."""
-    parser = argparse.ArgumentParser(
-        prog="docstring-hook",
-        description="Write missing docstrings with a language model, changing nothing else.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (folders honour .gitignore)")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    mode = parser.add_argument_group("mode (one at most; the default writes the docstrings)")
-    modes = mode.add_mutually_exclusive_group()
-    modes.add_argument(
-        "--check", action="store_true", default=None, help="list missing docstrings; no network, writes nothing"
-    )
-    modes.add_argument(
-        "--diff", action="store_true", default=None, help="print the changes as a diff instead of writing"
-    )
-    modes.add_argument(
-        "--dry-run", action="store_true", default=None, help="list targets and estimate tokens and cost; no request"
-    )
-    modes.add_argument(
-        "--show-prompt",
-        metavar="QUALNAME",
-        help="print the messages that would be sent for the targets matching this glob ('*': all); sends nothing",
-    )
-    mode.add_argument("--report", metavar="FILE", help="write a JSON report")
-    mode.add_argument("--report-md", metavar="FILE", help="write a Markdown report for a pull request")
-    mode.add_argument("--docs-md", metavar="FILE", help="write a Markdown page of the documented API of the files")
-    mode.add_argument("--scope", choices=("auto", "staged", "all"), help="which functions count (default: auto)")
-    model = parser.add_argument_group("model")
-    model.add_argument("--deployment", help="Azure OpenAI deployment (else $AZURE_OPENAI_DEPLOYMENT)")
-    model.add_argument("--model", help="model name: OpenAI-compatible endpoints, and token counting")
-    model.add_argument(
-        "--style", help="auto (the repository's dominant style; the default), google, numpy, sphinx or pep257"
-    )
-    model.add_argument("--concurrency", type=int, help="requests in flight at most (default 8)")
-    model.add_argument("--rpm", type=int, help="requests per minute at most")
-    model.add_argument("--tpm", type=int, help="tokens per minute at most")
-    budget = parser.add_argument_group("budget")
-    budget.add_argument("--max-functions", type=int, help="document at most N functions this run")
-    budget.add_argument("--max-tokens", type=int, help="spend at most N tokens this run")
-    budget.add_argument("--max-cost", type=float, help="spend at most this much (needs prices set)")
-    cache = parser.add_argument_group("cache")
-    cache.add_argument("--cache-dir", help="cache folder (else $DOCSTRING_HOOK_CACHE_DIR, else the user cache)")
-    cache.add_argument("--no-cache", action="store_true", default=None, help="neither read nor write the cache")
-    cache.add_argument(
-        "--retry-failed",
-        action="store_true",
-        default=None,
-        help="ask again for targets whose replies were refused on an earlier run (otherwise remembered)",
-    )
-    output = parser.add_argument_group("output")
-    output.add_argument(
-        "-q",
-        "--quiet",
-        action="count",
-        default=0,
-        help="no summary, warnings or progress; -qq: no per-function lines either",
-    )
-    output.add_argument(
-        "-v", "--verbose", action="count", default=0, help="a line for every function, documented ones too"
-    )
-    return parser
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run docstring-hook; the exit code's bits: 1 changed, 2 error, 4 undocumented."""
     parser = build_parser()
@@ -126,6 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     try:
         settings = _settings(arguments)
+        batch = settings.batch or settings.batch_cancel
+        if batch and (settings.check or settings.diff or arguments.show_prompt is not None):
+            raise ConfigError("--batch writes the files itself: not with --check, --diff or --show-prompt")
         if arguments.show_prompt is not None:
             return _show_prompt(arguments.paths, settings, arguments.show_prompt)
         if settings.check:
@@ -230,9 +155,27 @@ def _generate(paths: Sequence[str], settings: Settings) -> int:
         raise ConfigError(MISSING_CREDENTIALS)
     import asyncio
 
+    if settings.batch or settings.batch_cancel:
+        return _batch(found, settings, endpoint)
     finished = asyncio.run(run.generate(found, settings, endpoint, os.environ, _warn(settings)))
     code = _finish(finished.result, settings, found.parsed_paths)
     return EXIT_INTERRUPTED if finished.interrupted else code
+
+
+def _batch(found: Scan, settings: Settings, endpoint: Endpoint) -> int:
+    """`--batch`: wait for the jobs (Ctrl-C leaves them running: exit 130, and how to resume)."""
+    import asyncio
+
+    from docstring_hook import run
+    from docstring_hook.batchui import RESUME_HINT, at_batch_price
+
+    cancel = bool(settings.batch_cancel)
+    finished = asyncio.run(run.batch(found, settings, endpoint, os.environ, _warn(settings), cancel=cancel))
+    code = _finish(finished.result, at_batch_price(settings), found.parsed_paths)
+    if finished.interrupted:
+        print(f"docstring-hook: {RESUME_HINT}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return code
 
 
 def _changes(paths: Sequence[str], settings: Settings) -> ChangedLines | None:
@@ -247,7 +190,13 @@ def _print_forecast(planned: Planned, settings: Settings) -> None:
 
     for line in report.forecast_lines(planned.forecast):
         print(line)
-    print(report.forecast_summary(planned.forecast, settings, planned.counted_by), file=sys.stderr)
+    summary = report.forecast_summary(planned.forecast, settings, planned.counted_by)
+    if settings.batch:
+        from docstring_hook.batchui import at_batch_price
+
+        priced = report.forecast_summary(planned.forecast, at_batch_price(settings), planned.counted_by)
+        summary = f"{priced} (the batch price: batch-discount {settings.batch_discount:g})"
+    print(summary, file=sys.stderr)
 
 
 def _warn(settings: Settings) -> Callable[[str], None]:

@@ -101,10 +101,18 @@ class Settings:
     docs_md_tests: bool = False  # --docs-md shows test modules and setup.py too
     retry_failed: bool = False  # ask again for targets whose replies were refused on an earlier run
     scope: str = "auto"
+    # The Batch API (--batch): one-off codemods of large repositories at the batch price.
+    batch_waves: int = 0  # callees-first waves submitted one after another: 0 = all of them, 1 = a single batch
+    batch_discount: float = 0.5  # the batch price as a fraction of the synchronous one (dry run and max-cost)
+    batch_poll_seconds: float = 30.0  # how often a waiting run asks the service about its jobs
+    batch_max_requests: int = 50_000  # requests per uploaded file (OpenAI allows 50,000, Azure 100,000)
+    batch_max_bytes: int = 100_000_000  # bytes per uploaded file (both services document 200 MB; margin kept)
     # Run mode (command line only).
     check: bool = False
     diff: bool = False
     dry_run: bool = False
+    batch: bool = False
+    batch_cancel: bool = False
     report: str | None = None
     report_md: str | None = None
     docs_md: str | None = None
@@ -124,8 +132,20 @@ _CHOICES: Mapping[str, tuple[str, ...]] = {
     "order": ("callees-first", "none"),
 }
 # Zero would never send a request (or wrap a line): a mistake, not a setting.
-_AT_LEAST_ONE = frozenset({"concurrency", "rpm", "tpm", "line_length", "max_output_tokens", "prompt_budget"})
-_CLI_ONLY = {"check", "diff", "dry_run", "report", "report_md", "docs_md", "verbosity", "root"}
+_AT_LEAST_ONE = frozenset(
+    {
+        "concurrency",
+        "rpm",
+        "tpm",
+        "line_length",
+        "max_output_tokens",
+        "prompt_budget",
+        "batch_max_requests",
+        "batch_max_bytes",
+    }
+)
+_POSITIVE = frozenset({"timeout", "batch_poll_seconds"})
+_CLI_ONLY = {"check", "diff", "dry_run", "batch", "batch_cancel", "report", "report_md", "docs_md", "verbosity", "root"}
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -211,8 +231,10 @@ def _convert(name: str, type_name: str, value: object) -> object:
     if type_name.startswith("float"):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise ConfigError(f"{setting}: expected a number >= 0, got {value!r}")
-        if name == "timeout" and value == 0:
+        if name in _POSITIVE and value == 0:
             raise ConfigError(f"{setting}: expected a number > 0, got {value!r}")
+        if name == "batch_discount" and value > 1:
+            raise ConfigError(f"{setting}: expected a fraction between 0 and 1, got {value!r}")
         return float(value)
     if type_name.startswith("str") and not isinstance(value, str):
         raise ConfigError(f"{setting}: expected a string, got {value!r}")

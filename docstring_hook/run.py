@@ -23,6 +23,7 @@ from pathlib import Path
 from docstring_hook import pipeline, progress
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import FileProblem, FunctionFacts, Reason, RunResult, Status, Target, Usage
+from docstring_hook.errors import ConfigError
 from docstring_hook.interrupts import CtrlC
 from docstring_hook.model.budget import RunBudget
 from docstring_hook.model.cache import DiskCache, DraftCache, NullCache, cache_folder
@@ -198,6 +199,56 @@ async def generate(
         rewriter.close()
         await client.close()
     return Finished(result, ctrl_c.pressed)
+
+
+async def batch(
+    found: Scan, settings: Settings, endpoint: Endpoint, environ: Mapping[str, str], warn: Warn, *, cancel: bool
+) -> Finished:
+    """`--batch` (or `--batch-cancel`): the run through the Batch API; the job is resumed when one is saved."""
+    from docstring_hook.batch import BatchRun, Tools
+    from docstring_hook.batchui import at_batch_price, on_ctrl_c, sayer
+    from docstring_hook.model import batchstate
+    from docstring_hook.model.batchapi import BatchAPI
+    from docstring_hook.model.batchjob import Driver
+
+    if settings.no_cache:
+        raise ConfigError("--batch keeps its answers in the cache: it cannot run with --no-cache")
+    surveyed = survey(settings, calls=settings.context_budget > 0, cache=_survey_cache(settings, environ))
+    settings = resolved(settings, surveyed)
+    folder = cache_folder(settings.cache_dir, environ)
+    path = batchstate.state_path(folder, batchstate.resume_key(settings.root, endpoint.url, endpoint.model))
+    priced = at_batch_price(settings)
+    budget = RunBudget(
+        Usage(),
+        max_functions=settings.max_functions,
+        max_tokens=settings.max_tokens,
+        max_cost=settings.max_cost,
+        price_per_million_input=priced.price_per_million_input,
+        price_per_million_output=priced.price_per_million_output,
+    )
+    api, stop, say = BatchAPI(endpoint, timeout=settings.timeout), asyncio.Event(), sayer(settings.verbosity)
+    driver = Driver(
+        api, path, settings, open_cache(settings, environ), budget.spent,
+        kind=endpoint.kind, model=endpoint.model, stop=stop, say=say,
+    )
+    rewriter = Rewriter(len(found.files), settings.workers)
+    tools = Tools(
+        driver, open_cache(settings, environ), token_counter(settings, environ, warn), budget, rewriter,
+        surveyed.symbols, surveyed.calls, path, endpoint.url,
+    )
+    started = time.monotonic()
+    remove = on_ctrl_c(stop, say)
+    try:
+        with project_lock(settings.root, folder):
+            batch_run = BatchRun(found, settings, tools, stop)
+            result = await batch_run.run(cancel)
+    finally:
+        remove()
+        budget.spent.duration_seconds = time.monotonic() - started
+        rewriter.close()
+        await api.close()
+    result.style = surveyed.note
+    return Finished(result, batch_run.interrupted)
 
 
 def _survey_cache(settings: Settings, environ: Mapping[str, str]) -> Path | None:

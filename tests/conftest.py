@@ -33,7 +33,15 @@ CREDENTIAL_VARIABLES = (
 # The modules whose tests run real pre-commit, subprocesses or the standard-library corpus:
 # most of the suite's time. `python -m pytest -m "not slow"` leaves them out for a quick run.
 SLOW_MODULES = frozenset(
-    {"test_corpus", "test_formatters", "test_oracles", "test_precommit", "test_interrupt", "test_properties"}
+    {
+        "test_corpus",
+        "test_formatters",
+        "test_oracles",
+        "test_precommit",
+        "test_interrupt",
+        "test_properties",
+        "test_batch_resume",
+    }
 )
 
 

@@ -72,6 +72,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.fake_batch import BatchService
+
 if TYPE_CHECKING:  # typing only: at run time the module needs the stdlib alone until it counts tokens
     import tiktoken
     from typing_extensions import Self
@@ -505,6 +507,7 @@ class FakeAzure:
         self._connections: set[socket.socket] = set()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self.batch = BatchService(self)  # the Files and Batches endpoints (tests/fake_batch.py)
 
     @classmethod
     def openai_compatible_minimal(cls, api_key: str = "test-key", model: str = "local-model",
@@ -618,6 +621,8 @@ class FakeAzure:
                  extra: Mapping[str, str] | None = None) -> None:
             self._send(handler, status, payload, extra)
 
+        if BatchService.handles(url.path):
+            return self.batch.serve(handler, url.path, query, headers, raw)
         route = _DEPLOYMENT_ROUTE.match(url.path)
         azure = route is not None or url.path == _AZURE_V1_ROUTE
         if handler.command != "POST" or not (azure or url.path == _OPENAI_ROUTE):
@@ -662,6 +667,28 @@ class FakeAzure:
         if fault.kind == "drop":
             return self._send(handler, 200, answer, drop=True)
         return send(200, answer)
+
+    def _answer_body(self, body: Mapping[str, Any], *, azure: bool, where: str) -> tuple[int, dict[str, Any]]:
+        """A batch line's answer: what a chat request with this body gets (scripts and faults included).
+
+        Recorded in `requests` with the path `where`; hangs and dropped
+        connections have no meaning inside a batch and answer normally.
+        """
+        target, source = parse_prompt(body)
+        with self._lock:
+            self.requests.append(RecordedRequest("POST", where, {}, {}, dict(body), target, time.monotonic()))
+        if body.get("model") not in self.deployments:
+            return 404, _error("DeploymentNotFound", "The API deployment for this resource does not exist.")
+        fault = self._next_fault(target)
+        if fault.kind == "error":
+            return fault.status, dict(fault.body or {})
+        refusal = self._refusal(body)
+        if refusal is not None:
+            return refusal
+        content = self._content(body, target, source, fault)
+        if fault.kind == "truncate":
+            content = (content or "")[: len(content or "") // 2]
+        return 200, self._completion(body, content, fault.finish_reason, azure=azure)
 
     def _authorized(self, headers: Mapping[str, str], *, azure: bool,
                     deployments_route: bool) -> bool:

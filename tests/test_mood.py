@@ -24,3 +24,21 @@ def test_the_summary_mood_is_ruffs_d401_verdict(summary: str, imperative: bool) 
     assert (problem is None) is imperative
     if problem is not None:
         assert f'not "{summary.split()[0]} ..."' in problem
+
+
+def test_many_summaries_judged_at_once_get_the_verdict_of_each_alone() -> None:
+    from docstring_hook.model import mood
+
+    summaries = [
+        "Return the store's widgets.",
+        "Returns the store's widgets.",
+        "Converts a path to parts",
+        'Compute the sum of "a" and b.',
+        "This function adds numbers.",
+        "Get x.",
+    ] * 2 + [f"Adds {n} numbers." for n in range(5)] + [f"Add {n} numbers." for n in range(5)]
+    mood._JUDGED.clear()
+    alone = {s: mood._is_imperative.__wrapped__(s) for s in summaries}  # one ruff run each
+    mood.judge_many(summaries)
+    assert {s: mood._JUDGED[s] for s in summaries} == alone
+    assert sorted(set(alone.values())) == [False, True]

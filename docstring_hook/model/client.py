@@ -19,11 +19,10 @@ import openai
 
 from docstring_hook.datatypes import Reason
 from docstring_hook.errors import ConfigError, FatalAPIError
+from docstring_hook.model.body import chat_body, is_reasoning
 from docstring_hook.model.endpoint import Endpoint
-from docstring_hook.model.prompt import RESPONSE_FORMAT_SCHEMA
 from docstring_hook.model.types import Completion, Message, RejectedRequest, TransientError
 
-_REASONING_MODEL = re.compile(r"^(o\d|gpt-5)", re.IGNORECASE)
 _CONTEXT_LIMIT = re.compile(r"maximum context length is (\d+)")
 _FATAL_STATUS = {
     401: "the endpoint refused the credentials (401): check AZURE_OPENAI_API_KEY / OPENAI_API_KEY",
@@ -53,9 +52,9 @@ class ChatClient:
 
     def __init__(self, endpoint: Endpoint, *, timeout: float, max_output_tokens: int) -> None:
         self._endpoint = endpoint
-        self._sdk = _build_sdk(endpoint, timeout)
+        self._sdk = build_sdk(endpoint, timeout)
         self._max_output_tokens = max_output_tokens
-        reasoning = bool(_REASONING_MODEL.match(endpoint.model))
+        reasoning = is_reasoning(endpoint.model)
         self._cap_parameter = "max_completion_tokens" if reasoning else "max_tokens"
         self._temperature: float | None = None if reasoning else 0.2
         self.mode = ResponseMode.SCHEMA
@@ -78,27 +77,24 @@ class ChatClient:
             except openai.InternalServerError as error:
                 # Some compatible servers answer an unknown parameter with a 500.
                 if self._mode_confirmed or mode is ResponseMode.TEXT or error.status_code != 500:
-                    raise _mapped(error) from None
+                    raise mapped(error) from None
                 self._downgrade(mode)
                 continue
             except openai.APIError as error:
-                raise _mapped(error) from None
+                raise mapped(error) from None
             self._mode_confirmed = True
             return completion
         raise RejectedRequest(Reason.API_ERROR, "the endpoint refused every combination of parameters")
 
     async def _send(self, messages: Sequence[Message], mode: ResponseMode) -> Completion:
-        arguments: dict[str, Any] = {
-            "model": self._endpoint.model,
-            "messages": [{"role": m.role, "content": m.content} for m in messages],
-            self._cap_parameter: self._max_output_tokens,
-        }
-        if self._temperature is not None:
-            arguments["temperature"] = self._temperature
-        if mode is ResponseMode.SCHEMA:
-            arguments["response_format"] = RESPONSE_FORMAT_SCHEMA
-        elif mode is ResponseMode.JSON:
-            arguments["response_format"] = {"type": "json_object"}
+        arguments = chat_body(
+            self._endpoint.model,
+            messages,
+            cap_parameter=self._cap_parameter,
+            max_output_tokens=self._max_output_tokens,
+            temperature=self._temperature,
+            response_format=mode.value,
+        )
         raw = await self._sdk.chat.completions.with_raw_response.create(**arguments)
         response = raw.parse()
         choice = response.choices[0] if response.choices else None
@@ -134,7 +130,8 @@ class ChatClient:
             self.mode = ResponseMode.JSON if refused is ResponseMode.SCHEMA else ResponseMode.TEXT
 
 
-def _build_sdk(endpoint: Endpoint, timeout: float) -> openai.AsyncOpenAI:
+def build_sdk(endpoint: Endpoint, timeout: float) -> openai.AsyncOpenAI:
+    """The SDK client for `endpoint` (key or Entra ID), with the SDK's own retries off: tenacity retries."""
     if endpoint.kind == "azure":
         credentials: dict[str, Any] = {"api_key": endpoint.api_key}
         if endpoint.uses_entra_id:
@@ -166,7 +163,8 @@ def _entra_token_provider() -> Any:
     return get_bearer_token_provider(DefaultAzureCredential(), "https://cognitiveservices.azure.com/.default")
 
 
-def _mapped(error: openai.APIError) -> Exception:
+def mapped(error: openai.APIError) -> Exception:
+    """The SDK's error as ours: `TransientError`, `RejectedRequest` or `FatalAPIError`."""
     if isinstance(error, openai.APITimeoutError):
         return TransientError(Reason.TIMEOUT, "the request timed out")
     if isinstance(error, openai.APIConnectionError):

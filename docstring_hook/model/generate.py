@@ -25,7 +25,7 @@ from docstring_hook.datatypes import (
 from docstring_hook.errors import FatalAPIError
 from docstring_hook.model.budget import RunBudget
 from docstring_hook.model.cache import Claim, DraftCache, cached_draft
-from docstring_hook.model.judge import judge
+from docstring_hook.model.judge import Verdict, judge
 from docstring_hook.model.mood import MoodJudge
 from docstring_hook.model.names import restates
 from docstring_hook.model.pacing import Pacer
@@ -57,6 +57,23 @@ class Generated:
 
     outcome: Outcome
     draft: DocstringDraft | None = None
+
+
+def settle(verdict: Verdict, facts: FunctionFacts, key: str, cache: DraftCache) -> Generated:
+    """The final verdict on a reply (after its repair, if any): cached and documented, or failed.
+
+    The batch path (`batchjob`) settles its answers here too.
+    """
+    if verdict.draft is None or verdict.problems:
+        return Generated(Outcome(facts.target, Status.FAILED, Reason.INVALID_REPLY, "; ".join(verdict.repair)))
+    if verdict.unknown:
+        detail = "the docstring names what exists nowhere: " + ", ".join(f"`{n}`" for n in verdict.unknown)
+        return Generated(
+            Outcome(facts.target, Status.FAILED, Reason.UNKNOWN_NAME, detail, unknown_names=verdict.unknown)
+        )
+    # A summary that still restates the names is accepted: it is counted in the report, not refused.
+    cache.put(key, verdict.draft)
+    return Generated(Outcome(facts.target, Status.DOCUMENTED, restates=verdict.restates), verdict.draft)
 
 
 class Generator:
@@ -202,15 +219,7 @@ class Generator:
             repair = (*sent.messages, Message("assistant", completion.content), repair_message(verdict.repair))
             completion = await self._ask(repair, count_messages(repair, self._counter), facts.target)
             verdict = await judge(completion, facts, self._settings, self._mood)
-        if verdict.draft is None or verdict.problems:
-            return self._ended(facts, Status.FAILED, Reason.INVALID_REPLY, "; ".join(verdict.repair))
-        if verdict.unknown:
-            detail = "the docstring names what exists nowhere: " + ", ".join(f"`{n}`" for n in verdict.unknown)
-            outcome = Outcome(facts.target, Status.FAILED, Reason.UNKNOWN_NAME, detail, unknown_names=verdict.unknown)
-            return Generated(outcome)
-        # A summary that still restates the names is accepted: it is counted in the report, not refused.
-        self._cache.put(prompt.key, verdict.draft)
-        return Generated(Outcome(facts.target, Status.DOCUMENTED, restates=verdict.restates), verdict.draft)
+        return settle(verdict, facts, prompt.key, self._cache)
 
     def _shrunk_budget(self, prompt: Prompt, context_limit: int | None) -> int:
         budget = prompt.tokens * 3 // 4
