@@ -63,7 +63,7 @@ async def run(
     """
     rewriter = rewriter or Rewriter(len(found.files), workers=1)
     modules = context_modules(settings, callers)
-    schedule = Schedule(len(found.files), modules, enabled=settings.order == "callees-first")
+    schedule = Schedule(len(found.files), modules, enabled=settings.order == "callees-first", style=settings.style)
     tasks = [
         asyncio.ensure_future(_document_file(f, settings, generator, rewriter, write, schedule, symbols, modules))
         for f in found.files

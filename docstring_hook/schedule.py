@@ -17,11 +17,12 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from docstring_hook.datatypes import DocstringDraft, FunctionFacts, Target
+from docstring_hook.datatypes import DocstringDraft, FunctionFacts, Style, Target
 from docstring_hook.model.generate import Generated, Generator
 from docstring_hook.modules import RepositoryModules
 from docstring_hook.order import components
 from docstring_hook.redact import redact
+from docstring_hook.source.text import summary_line
 
 Place = tuple[Path, int]
 """A definition's resolved file and the line of its `def`/`class`."""
@@ -40,9 +41,16 @@ def _callees(facts: FunctionFacts, by_place: Mapping[Place, Target], places: _Pl
     return [by_place.get(place) if place is not None else None for place in found]
 
 
-def summary_of(draft: DocstringDraft) -> str:
-    """A draft's summary as a context item shows a docstring's: its first paragraph on one line, masked."""
-    return redact(" ".join(draft.summary.strip().split("\n\n")[0].split()), code=False).text
+def summary_of(draft: DocstringDraft, style: Style) -> str:
+    """A draft's summary as the context will show it once written: the docstring's summary line, masked.
+
+    Exactly what a later run reads back from the file (first sentence,
+    capitalized and punctuated as `render` writes it), so that a caller
+    answered but not yet written keeps its cache key when the run resumes.
+    """
+    # The file's encoding only decides whether a capital is encodable; UTF-8 stands in for it here.
+    line, _ = summary_line(draft.summary, draft.description, style, "utf-8")
+    return redact(" ".join(line.split()), code=False).text
 
 
 class Schedule:
@@ -52,8 +60,11 @@ class Schedule:
     and the first request released, once all have.
     """
 
-    def __init__(self, files: int, modules: RepositoryModules | None, *, enabled: bool = True) -> None:
+    def __init__(
+        self, files: int, modules: RepositoryModules | None, *, enabled: bool = True, style: Style = Style.GOOGLE
+    ) -> None:
         self.enabled = enabled
+        self._style = style
         self._places = _Places(modules)
         self._expected = files
         self._facts: list[FunctionFacts] = []
@@ -94,7 +105,7 @@ class Schedule:
         try:
             generated = await generator.generate(self._with_summaries(facts))
             if generated.draft is not None:
-                self._summaries[target] = summary_of(generated.draft)
+                self._summaries[target] = summary_of(generated.draft, self._style)
         finally:
             self._settled[target].set()  # settled, whatever became of it: its callers go on
         return generated

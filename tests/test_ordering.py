@@ -12,12 +12,13 @@ import pytest
 
 from docstring_hook.cli import main
 from docstring_hook.config import Settings, load
-from docstring_hook.datatypes import Target, TargetKind
+from docstring_hook.datatypes import DocstringDraft, FunctionFacts, RenderOptions, Style, Target, TargetKind
 from docstring_hook.errors import ConfigError
 from docstring_hook.modules import RepositoryModules
 from docstring_hook.prepare import prepare_file
 from docstring_hook.scan import ScannedFile, scan_file
-from docstring_hook.schedule import call_graph, with_summaries
+from docstring_hook.schedule import call_graph, summary_of, with_summaries
+from docstring_hook.source.render import render
 from tests.conftest import write
 from tests.fake_azure import FakeAzure
 from tests.test_interrupt import wait_until
@@ -197,3 +198,20 @@ def test_with_summaries_fills_only_the_callees_given_that_have_no_docstring(repo
     shown = with_summaries(greet, {tidy: "Trim it.", shout: "Not shown: it has its own."}, modules)
     assert [(i.name, i.summary) for i in shown.context] == [("pkg.util.shout", "Shout."), ("pkg.util.tidy", "Trim it.")]
     assert with_summaries(greet, {}, modules) == greet
+
+
+@pytest.mark.parametrize("style", [Style.GOOGLE, Style.NUMPY, Style.SPHINX, Style.PEP257])
+@pytest.mark.parametrize(
+    "draft",
+    [
+        DocstringDraft("return the sum of a and b"),
+        DocstringDraft("Add two numbers. Both may be negative."),
+        DocstringDraft("Add two\nnumbers", "Longer text.", returns="The sum."),
+        DocstringDraft("is it ready?"),
+    ],
+)
+def test_a_callee_summary_is_what_the_written_docstring_will_show(draft: DocstringDraft, style: Style) -> None:
+    # The oracle: the rendered docstring's first paragraph, as a later run reads it from the file.
+    facts = FunctionFacts(Target("m.py", "f", 1, TargetKind.FUNCTION), "", returns="int")
+    written = render(draft, facts, RenderOptions(style=style)).value
+    assert summary_of(draft, style) == " ".join(written.split("\n\n")[0].split())

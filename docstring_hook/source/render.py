@@ -23,7 +23,6 @@ from docstring_hook.datatypes import (
     TargetKind,
 )
 from docstring_hook.source.text import (
-    capitalized,
     cleaner,
     columns,
     dedented,
@@ -31,8 +30,7 @@ from docstring_hook.source.text import (
     joined,
     layout,
     prefixed,
-    punctuated,
-    split_summary,
+    summary_line,
 )
 
 _LEVEL = "    "
@@ -64,8 +62,7 @@ def render(draft: DocstringDraft, facts: FunctionFacts, options: RenderOptions) 
     cleaned by `inspect.cleandoc`, is `Rendered.value`.
     """
     clean = cleaner(options.encoding)
-    sentence, description = split_summary(clean(draft.summary), clean(draft.description))
-    summary = punctuated(capitalized(sentence, options.encoding), options.style)
+    summary, description = summary_line(draft.summary, draft.description, options.style, options.encoding)
     width = options.line_length - columns(options.indent)
     blocks = [layout(description, width), *_styled(_sections(draft, facts, options, clean), options.style, width)]
     body = dedented(joined(block for block in blocks if block))

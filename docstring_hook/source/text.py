@@ -72,6 +72,13 @@ def split_summary(summary: str, description: str) -> tuple[str, str]:
     return sentence, "\n\n".join(part for part in (*overflow, rest.strip("\n")) if part)
 
 
+def summary_line(summary: str, description: str, style: Style, encoding: str) -> tuple[str, str]:
+    """The summary line as a docstring shows it (first sentence, capitalized, punctuated), and the text after it."""
+    clean = cleaner(encoding)
+    sentence, rest = split_summary(clean(summary), clean(description))
+    return punctuated(capitalized(sentence, encoding), style), rest
+
+
 def capitalized(sentence: str, encoding: str) -> str:
     """The sentence with its first word capitalized, when that word is a plain word."""
     # Only a plain word: `np.sum` or `x_value` are identifiers, left alone (as D403 does).
