@@ -103,7 +103,8 @@ class BatchRun:
             self.stale += collected.stale
             await self._write(plan, collected)
             if collected.stale:
-                self._say(f"{collected.stale} answers were for code changed since it was sent: sending it again")
+                why = "were for code not in this run or changed since it was sent"
+                self._say(f"{collected.stale} answers {why}: kept in the cache, checked when asked for")
             # Another round only for what this one left to send: a later wave, code changed since it was sent.
             more = self._waves_left > 0 or collected.stale > 0 or self._resumed
             if collected.interrupted or not had_job or cancel or not more:
@@ -119,11 +120,8 @@ class BatchRun:
         except (OSError, ValueError) as error:
             raise ConfigError(f"cannot read the saved batch job {self._tools.path} ({error}): remove it") from None
         self._resumed = job is not None
-        if cancel:
-            if job is None:
-                raise ConfigError("no batch job to cancel for this project, endpoint and deployment")
-            await driver.cancel(job, plan.entries)
-            job = driver.job
+        if cancel and job is None:
+            raise ConfigError("no batch job to cancel for this project, endpoint and deployment")
         if job is None:
             wave = self._next_wave(plan)
             if not wave:
@@ -131,7 +129,9 @@ class BatchRun:
             job = driver.new_job(self._tools.path.stem, self._tools.endpoint, wave)
         self._sent.update(k for part in job.parts for k in part.keys)
         try:
-            collected = await driver.run(job, plan.entries)
+            if cancel:
+                await driver.cancel(job, plan.entries)
+            collected = await driver.run(driver.job if cancel else job, plan.entries)
         except (TransientError, RejectedRequest) as error:
             raise FatalAPIError(f"the batch service failed ({error}): the job is saved; {RESUME}") from None
         for reservation in self._reserved:  # the answers' real usage is recorded now

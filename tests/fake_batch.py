@@ -97,6 +97,7 @@ class BatchService:
         self.max_requests = 100_000
         self.enqueued_tokens: int | None = None
         self.upload_delay = 0.0
+        self.lose_results = False  # output and error files gone (deleted, or past the service's retention)
         self.fates: deque[BatchFate] = deque()
         self.files: dict[str, tuple[bytes, str, str]] = {}  # id -> (data, filename, purpose)
         self.batches: dict[str, _Batch] = {}
@@ -186,14 +187,14 @@ class BatchService:
     def _file_object(self, handler: _Handler, file_id: str) -> None:
         from tests.fake_azure import _error
 
-        if file_id not in self.files:
+        if file_id not in self.files or (self.lose_results and self.files[file_id][2] == "batch_output"):
             return self.fake._send(handler, 404, _error("404", "File not found"))
         self.fake._send(handler, 200, self._file_json(file_id))
 
     def _content(self, handler: _Handler, file_id: str) -> None:
         from tests.fake_azure import _error
 
-        if file_id not in self.files:
+        if file_id not in self.files or (self.lose_results and self.files[file_id][2] == "batch_output"):
             return self.fake._send(handler, 404, _error("404", "File not found"))
         data = self.files[file_id][0]
         handler.send_response(200)

@@ -15,7 +15,7 @@ import pytest
 
 from docstring_hook.cli import main
 from tests.conftest import use_azure, write
-from tests.fake_azure import FakeAzure
+from tests.fake_azure import FakeAzure, Fault
 from tests.fake_batch import BatchFate
 from tests.test_batch import NAMES, SOURCE, batch_lines, configure, documented, saved_jobs
 
@@ -128,3 +128,39 @@ def test_a_job_the_service_forgot_is_reported_and_sent_again_next_time(
     assert not saved_jobs()
     assert main(["--batch", "pkg"]) == 1
     assert documented(project / "pkg" / "mod.py") == NAMES
+
+
+def test_a_refused_cancel_is_one_line_and_the_job_stays_saved(
+    project: Path, fake: FakeAzure, capsys: pytest.CaptureFixture[str]
+) -> None:
+    interrupted_after_submission(project, fake)
+    fake.batch.faults.append(Fault.status_error(400))
+    assert main(["--batch-cancel", "pkg"]) == 2
+    err = capsys.readouterr().err
+    assert "the batch service failed" in err and "Traceback" not in err
+    assert saved_jobs()
+
+
+def test_results_the_service_no_longer_has_are_reported_and_sent_again_next_time(
+    project: Path, fake: FakeAzure, capsys: pytest.CaptureFixture[str]
+) -> None:
+    interrupted_after_submission(project, fake)
+    fake.batch.hurry()
+    fake.batch.lose_results = True
+    assert main(["--batch", "pkg"]) == 4  # not 2: a lost file is a lost part, not a configuration error
+    assert "the service no longer has its file" in capsys.readouterr().err
+    assert not saved_jobs()
+    fake.batch.lose_results = False
+    assert main(["--batch", "pkg"]) == 1
+    assert documented(project / "pkg" / "mod.py") == NAMES
+
+
+def test_answers_for_paths_not_in_this_run_are_kept_and_never_paid_twice(project: Path, fake: FakeAzure) -> None:
+    interrupted_after_submission(project, fake)
+    write(project / "other" / "x.py", "def other(a):\n    return a\n")
+    fake.batch.hurry()
+    assert main(["--batch", "other"]) == 1  # collects the job for pkg, then sends other's target
+    assert documented(project / "pkg" / "mod.py") == []
+    assert main(["--batch", "pkg"]) == 1  # from the cache: nothing sent
+    assert documented(project / "pkg" / "mod.py") == NAMES
+    assert sorted(batch_lines(fake)) == ["Box", "Box.get", "add", "other", "scale"]

@@ -29,7 +29,7 @@ RUNNING = frozenset({"validating", "in_progress", "finalizing", "cancelling"})
 
 
 class UnknownBatch(Exception):
-    """The service answered 404 for a batch id it once gave us."""
+    """The service answered 404 for a batch or file id it once gave us."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ class BatchAPI:
 
     async def content(self, file_id: str) -> str:
         """An output or error file's text."""
-        response = await self._call(lambda: self._sdk.files.content(file_id))
+        response = await self._call(lambda: self._sdk.files.content(file_id), unknown=file_id)
         return response.text
 
     async def _call(self, call: Callable[[], Awaitable[T]], unknown: str | None = None) -> T:

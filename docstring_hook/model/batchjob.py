@@ -14,6 +14,7 @@ Azure batch deployment takes no synchronous requests).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from docstring_hook.model.generate import LASTING_FAILURES, settle
 from docstring_hook.model.judge import judge
 from docstring_hook.model.mood import judge_many
 from docstring_hook.model.prompt import repair_message
+from docstring_hook.model.reply import InvalidReply, parse_reply
 from docstring_hook.model.request import Prompt
 from docstring_hook.model.types import Message, TransientError
 
@@ -67,7 +69,8 @@ class Driver:
         stop: asyncio.Event,
         say: Callable[[str], None],
     ) -> None:
-        self._api, self._path, self._settings, self._cache, self._usage = api, path, settings, cache, usage
+        self._api, self._path, self._settings, self._cache = api, path, settings, cache
+        self.usage = usage  # what the job's answers used: the run's one record of spending
         self._url = batchfile.CHAT_URL[kind]
         self._model = model
         self._stop = stop
@@ -75,6 +78,7 @@ class Driver:
         self._shown: dict[str, str] = {}
         self.job = Job("", "", "")
         self.result = Collected()
+        self._cancelling = False  # no repair batch is made for a job being cancelled
         self._lines: dict[str, bytes] = {}  # built to size the files, kept until uploaded
         self._entries: Mapping[str, Sequence[Entry]] = {}
 
@@ -92,7 +96,7 @@ class Driver:
 
     async def cancel(self, job: Job, entries: Mapping[str, Sequence[Entry]]) -> None:
         """Ask the service to cancel every running batch; parts never sent are cancelled here and now."""
-        self.job, self._entries = job, entries
+        self.job, self._entries, self.result, self._cancelling = job, entries, Collected(), True
         for index in range(len(self.job.parts)):
             part = self.job.parts[index]
             if part.done:
@@ -106,15 +110,11 @@ class Driver:
             except UnknownBatch:
                 continue  # the next poll reports it lost
 
-    @property
-    def usage(self) -> Usage:
-        """What the job's answers used (the run's one record of spending)."""
-        return self._usage
-
     async def run(self, job: Job, entries: Mapping[str, Sequence[Entry]]) -> Collected:
         """Submit what is not submitted, poll until every part is done, settle every answer."""
-        self.job = job
-        self._entries = entries
+        self.job, self._entries = job, entries
+        if not self._cancelling:  # a cancelled job's outcomes, gathered by `cancel`, are reported
+            self.result = Collected()
         while not self.job.finished:
             await self._submit_ready(entries)
             if not self._stop.is_set():
@@ -218,7 +218,10 @@ class Driver:
         answers = []
         for file_id in (info.output_file_id, info.error_file_id):
             if file_id:  # each file's text is dropped once read: only the answers stay
-                answers += batchfile.answers(await self._api.content(file_id))
+                try:
+                    answers += batchfile.answers(await self._api.content(file_id))
+                except UnknownBatch:  # deleted, or past the service's retention: its lines are missing
+                    self._say(f"batch {info.id}: the service no longer has its file {file_id}")
         await asyncio.to_thread(judge_many, batchfile.summaries(answers))
         repairs: dict[str, tuple[str, ...]] = {}
         seen: set[str] = set()
@@ -257,18 +260,18 @@ class Driver:
         repairs: dict[str, tuple[str, ...]],
     ) -> None:
         group = entries.get(answer.key)
-        if group is None:
+        if group is None:  # paid for: kept under its key, validated against the facts when a run asks for it
             self.result.stale += len(self.job.targets.get(answer.key, ())) or 1
-            return
+            return _keep(answer, self._cache)
         completion = answer.completion
         if completion is None:
             if answer.reason in LASTING_FAILURES:
                 self._cache.remember_failure(answer.key, answer.reason.value, answer.detail)
             return self._fail(group, answer.reason, answer.detail)
-        self._usage.requests += 1
-        self._usage.add_tokens(completion.prompt_tokens, completion.completion_tokens)
+        self.usage.requests += 1
+        self.usage.add_tokens(completion.prompt_tokens, completion.completion_tokens)
         verdicts = [await judge(completion, entry.facts, self._settings) for entry in group]
-        if verdicts[0].repair and not part.repair:
+        if verdicts[0].repair and not part.repair and not self._cancelling:
             repairs[answer.key] = (completion.content, *verdicts[0].repair)
             return
         for entry, verdict in zip(group, verdicts):
@@ -289,3 +292,8 @@ class Driver:
 def _named(target: Target) -> str:
     return f"{target.path}:{target.line}: {target.qualname}"
 
+
+def _keep(answer: batchfile.Answer, cache: DraftCache) -> None:
+    with contextlib.suppress(InvalidReply):
+        if answer.completion is not None:
+            cache.put(answer.key, parse_reply(answer.completion.content))
