@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from docstring_hook.model.mood import mood_problem
+from docstring_hook.config import Settings
+from docstring_hook.datatypes import FunctionFacts, Style, Target, TargetKind
+from docstring_hook.model.judge import judge
+from docstring_hook.model.mood import imperative_candidates, mood_problem
+from docstring_hook.model.types import Completion
 
 
 @pytest.mark.parametrize(
@@ -42,3 +48,38 @@ def test_many_summaries_judged_at_once_get_the_verdict_of_each_alone() -> None:
     mood.judge_many(summaries)
     assert {s: mood._JUDGED[s] for s in summaries} == alone
     assert sorted(set(alone.values())) == [False, True]
+
+
+@pytest.mark.parametrize(
+    ("summary", "candidates"),
+    [
+        ("Removes the file.", ["Remove the file.", "Remov the file."]),
+        ("Matches a pattern.", ["Matche a pattern.", "Match a pattern."]),
+        ("Applies the patch.", ["Applie the patch.", "Appli the patch.", "Apply the patch."]),
+        ("Remove the file.", []),
+        ("Process the queue.", []),
+        ("Status of the job.", []),
+        ("np.sums the values.", []),
+    ],
+)
+def test_imperative_candidates_undo_the_third_person_s(summary: str, candidates: list[str]) -> None:
+    assert imperative_candidates(summary) == candidates
+
+
+@pytest.mark.parametrize(
+    ("reply", "summary", "mood_problem_left"),
+    [
+        ("Removes the file.", "Remove the file.", False),
+        ("Matches a pattern against the name.", "Match a pattern against the name.", False),
+        ("Applies the patch.", "Apply the patch.", False),
+        ("Caches the result.", "Cache the result.", False),
+        ("This function removes the file.", "This function removes the file.", True),
+    ],
+)
+def test_a_summary_wrong_only_by_its_verbs_s_is_mended_and_ruff_agrees(
+    reply: str, summary: str, mood_problem_left: bool
+) -> None:
+    facts = FunctionFacts(Target("m.py", "f", 1, TargetKind.FUNCTION), "def f():\n    pass\n")
+    verdict = asyncio.run(judge(Completion(reply, "stop", 1, 1), facts, Settings(style=Style.GOOGLE)))
+    assert verdict.draft is not None and verdict.draft.summary == summary
+    assert any("imperative mood" in p for p in verdict.problems) is mood_problem_left

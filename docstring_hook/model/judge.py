@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import DocstringDraft, FunctionFacts, Style
-from docstring_hook.model.mood import MoodJudge
+from docstring_hook.model.mood import MoodJudge, imperative_candidates
 from docstring_hook.model.names import RESTATES_PROBLEM, restates, unknown_name_problems, unknown_names
 from docstring_hook.model.reply import InvalidReply, parse_reply
 from docstring_hook.model.types import Completion
@@ -48,9 +49,24 @@ async def judge(
         draft = parse_reply(completion.content)
     except InvalidReply as error:
         return Verdict(None, error.problems)
-    problems = check(draft, facts, line_length=settings.line_length)
+    problem = None
     if settings.style.concrete in IMPERATIVE_STYLES:
-        # A linter's verdict in another process, awaited in a thread: off the event loop, which paces requests.
-        problem = await (mood or MoodJudge()).problem(draft.summary)
-        problems += (problem,) if problem else ()
+        draft, problem = await _in_mood(draft, mood or MoodJudge())
+    problems = check(draft, facts, line_length=settings.line_length) + ((problem,) if problem else ())
     return Verdict(draft, problems, unknown_names(draft, facts), restates(draft.summary, facts))
+
+
+async def _in_mood(draft: DocstringDraft, mood: MoodJudge) -> tuple[DocstringDraft, str | None]:
+    """The draft with an imperative summary, mended when only the verb's "-s" was wrong, or its mood problem.
+
+    Small models write "Removes ..." and repeat it when asked again; undoing
+    the "-s" is ours to do, and D401 itself judges the result. A linter's
+    verdict in another process, awaited in a thread: off the event loop.
+    """
+    problem = await mood.problem(draft.summary)
+    if problem is None:
+        return draft, None
+    for summary in imperative_candidates(draft.summary):
+        if await mood.problem(summary) is None:
+            return dataclasses.replace(draft, summary=summary), None
+    return draft, problem

@@ -25,6 +25,24 @@ def mood_problem(summary: str) -> str | None:
     return f'the summary must be in the imperative mood ("Return ...", not "{first} ..."): start with a verb'
 
 
+def imperative_candidates(summary: str) -> list[str]:
+    """`summary` with its first word's third-person "-s" undone, in the order to try them.
+
+    "Removes" -> "Remove", "Matches" -> "Match", "Applies" -> "Apply". Only
+    candidates: D401 decides which, if any, is the imperative (a word that
+    drops only its "s" shares the stem ruff's verb list is keyed by).
+    """
+    word, space, rest = summary.strip().partition(" ")
+    if not word.isalpha() or not word.lower().endswith("s") or word.lower().endswith(("ss", "us", "is")):
+        return []
+    stems = [word[:-1]]
+    if word.lower().endswith("es"):
+        stems.append(word[:-2])
+    if word.lower().endswith("ies") and len(word) > 4:
+        stems.append(word[:-3] + ("Y" if word[-3:].isupper() else "y"))
+    return [stem + space + rest for stem in stems]
+
+
 _JUDGED: dict[str, bool] = {}
 """Verdicts found by `judge_many`: one ruff run for thousands of summaries."""
 
