@@ -161,14 +161,7 @@ async def generate(
     settings = resolved(settings, surveyed)
     client = ChatClient(endpoint, timeout=settings.timeout, max_output_tokens=settings.max_output_tokens)
     pacer = Pacer(concurrency=settings.concurrency, rpm=settings.rpm, tpm=settings.tpm)
-    budget = RunBudget(
-        Usage(),
-        max_functions=settings.max_functions,
-        max_tokens=settings.max_tokens,
-        max_cost=settings.max_cost,
-        price_per_million_input=settings.price_per_million_input,
-        price_per_million_output=settings.price_per_million_output,
-    )
+    budget = _budget(settings)
     counter = token_counter(settings, environ, warn)
     cache = open_cache(settings, environ)
     generator = Generator(client, cache, counter, pacer, budget, settings, endpoint=endpoint.url)
@@ -218,14 +211,7 @@ async def batch(
     folder = cache_folder(settings.cache_dir, environ)
     path = batchstate.state_path(folder, batchstate.resume_key(settings.root, endpoint.url, endpoint.model))
     priced = at_batch_price(settings)
-    budget = RunBudget(
-        Usage(),
-        max_functions=settings.max_functions,
-        max_tokens=settings.max_tokens,
-        max_cost=settings.max_cost,
-        price_per_million_input=priced.price_per_million_input,
-        price_per_million_output=priced.price_per_million_output,
-    )
+    budget = _budget(priced)
     api, stop, say = BatchAPI(endpoint, timeout=settings.timeout), asyncio.Event(), sayer(settings.verbosity)
     driver = Driver(
         api, path, settings, open_cache(settings, environ), budget.spent,
@@ -298,3 +284,15 @@ async def _progress(
     finally:
         display.cancel()
         await asyncio.gather(display, return_exceptions=True)
+
+
+def _budget(settings: Settings) -> RunBudget:
+    """The run's limits, at the prices `settings` give (the batch path's are discounted)."""
+    return RunBudget(
+        Usage(),
+        max_functions=settings.max_functions,
+        max_tokens=settings.max_tokens,
+        max_cost=settings.max_cost,
+        price_per_million_input=settings.price_per_million_input,
+        price_per_million_output=settings.price_per_million_output,
+    )
