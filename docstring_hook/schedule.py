@@ -86,7 +86,6 @@ class Schedule:
 
     def _plan(self) -> None:
         graph = call_graph(self._facts, self._places.modules)
-        self._settled = {f.target: asyncio.Event() for f in self._facts}
         for component in components([f.target for f in self._facts], graph):
             members = set(component)
             for target in component:
@@ -98,17 +97,22 @@ class Schedule:
         if not self.enabled:
             return await generator.generate(facts)
         target = facts.target
-        await self._ready.wait()
-        callees = self._waits.get(target, [])
-        for callee in callees:
-            await self._settled[callee].wait()
+        if any(item.origin is not None for item in facts.context):
+            # Whether a callee is one of the run's targets is known once every file is prepared;
+            # a target that calls nothing of the repository waits for nobody and goes at once.
+            await self._ready.wait()
+        for callee in self._waits.get(target, []):
+            await self._event(callee).wait()
         try:
             generated = await generator.generate(self._with_summaries(facts))
             if generated.draft is not None:
                 self._summaries[target] = summary_of(generated.draft, self._style)
         finally:
-            self._settled[target].set()  # settled, whatever became of it: its callers go on
+            self._event(target).set()  # settled, whatever became of it: its callers go on
         return generated
+
+    def _event(self, target: Target) -> asyncio.Event:
+        return self._settled.setdefault(target, asyncio.Event())
 
     def _with_summaries(self, facts: FunctionFacts) -> FunctionFacts:
         """`facts` whose callees without a docstring show the summary the run gave them.

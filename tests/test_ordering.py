@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 from docstring_hook.cli import main
 from docstring_hook.config import Settings, load
-from docstring_hook.datatypes import DocstringDraft, FunctionFacts, RenderOptions, Style, Target, TargetKind
+from docstring_hook.datatypes import (
+    ContextItem,
+    DocstringDraft,
+    FunctionFacts,
+    Outcome,
+    RenderOptions,
+    Status,
+    Style,
+    Target,
+    TargetKind,
+)
 from docstring_hook.errors import ConfigError
+from docstring_hook.model.generate import Generated, Generator
 from docstring_hook.modules import RepositoryModules
 from docstring_hook.prepare import prepare_file
 from docstring_hook.scan import ScannedFile, scan_file
-from docstring_hook.schedule import call_graph, summary_of, with_summaries
+from docstring_hook.schedule import Schedule, call_graph, summary_of, with_summaries
 from docstring_hook.source.render import render
 from tests.conftest import write
 from tests.fake_azure import FakeAzure
@@ -215,3 +229,30 @@ def test_a_callee_summary_is_what_the_written_docstring_will_show(draft: Docstri
     facts = FunctionFacts(Target("m.py", "f", 1, TargetKind.FUNCTION), "", returns="int")
     written = render(draft, facts, RenderOptions(style=style)).value
     assert summary_of(draft, style) == " ".join(written.split("\n\n")[0].split())
+
+
+class _Answering:
+    """A generator that documents whatever it is asked for, at once."""
+
+    async def generate(self, facts: FunctionFacts) -> Generated:
+        return Generated(Outcome(facts.target, Status.DOCUMENTED), DocstringDraft("Do it."))
+
+
+def test_a_target_calling_nothing_goes_before_every_file_is_prepared() -> None:
+    lone = FunctionFacts(Target("a.py", "f", 1, TargetKind.FUNCTION), "def f():\n    pass\n")
+    caller = dataclasses.replace(
+        lone, target=Target("a.py", "g", 4, TargetKind.FUNCTION), context=(ContextItem("callee", "f", "def f():", None, ("", 1)),)
+    )
+
+    async def scenario() -> tuple[bool, bool]:
+        schedule = Schedule(2, None)  # two files; the second is never prepared here
+        schedule.add({1: lone, 4: caller})
+        answering = cast(Generator, _Answering())
+        went = await asyncio.wait_for(schedule.generate(answering, lone), 5)
+        waiting = asyncio.ensure_future(schedule.generate(answering, caller))
+        await asyncio.sleep(0.05)
+        held = not waiting.done()  # a caller waits until the call graph is whole
+        waiting.cancel()
+        return went.draft is not None, held
+
+    assert asyncio.run(scenario()) == (True, True)
