@@ -57,7 +57,8 @@ class Schedule:
     """The run's targets, released callees first; with `enabled` False, each as soon as asked.
 
     `files` is how many files will `add` their facts: the graph is built,
-    and the first request released, once all have.
+    and the first caller released, once all have; a target that calls
+    nothing of the repository goes as soon as it is asked for.
     """
 
     def __init__(
