@@ -580,6 +580,12 @@ class FakeAzure:
         with self._lock:
             return sum(1 for r in self.requests if target is None or r.target == target)
 
+    def user_message(self, target: str) -> str:
+        """The user message of the first request made for `target`."""
+        with self._lock:
+            body = next(r.body for r in self.requests if r.target == target and r.body)
+        return next(str(m["content"]) for m in body["messages"] if m["role"] == "user")
+
     @property
     def max_in_flight(self) -> int:
         return self._max_in_flight

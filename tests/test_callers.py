@@ -133,14 +133,9 @@ def repository(project: Path) -> Path:
     return project
 
 
-def _user(fake: FakeAzure, target: str) -> str:
-    bodies = [r.body for r in fake.requests if r.target == target and r.body]
-    return next(m["content"] for m in bodies[0]["messages"] if m["role"] == "user")
-
-
 def test_a_request_carries_its_callers_masked(fake: FakeAzure, repository: Path) -> None:
     assert main(["pkg/util.py"]) == 1
-    user = _user(fake, "tidy")
+    user = fake.user_message("tidy")
     assert "Called from `pkg/app.py::main`:\n" in user
     assert "    def main(name):\n" in user and "    return tidy(name) + key" in user
     assert "sk-proj-4fJ9" not in user
@@ -149,7 +144,7 @@ def test_a_request_carries_its_callers_masked(fake: FakeAzure, repository: Path)
 def test_a_never_send_file_lends_no_caller(fake: FakeAzure, repository: Path) -> None:
     (repository / "pkg" / "app.py").rename(repository / "pkg" / "secrets_app.py")
     assert main(["pkg/util.py"]) == 1
-    assert "Called from" not in _user(fake, "tidy")
+    assert "Called from" not in fake.user_message("tidy")
 
 
 def test_callers_come_last_in_the_context_so_the_budget_cuts_them_first(index: CallIndex, project: Path) -> None:

@@ -150,14 +150,9 @@ def repository(project: Path) -> Path:
     return project
 
 
-def _user_message(fake: FakeAzure, target: str) -> str:
-    bodies = [r.body for r in fake.requests if r.target == target and r.body]
-    return next(m["content"] for m in bodies[0]["messages"] if m["role"] == "user")
-
-
 def test_a_callers_request_carries_its_callees_signature_and_summary(fake: FakeAzure, repository: Path) -> None:
     main(["pkg/app.py"])
-    user = _user_message(fake, "label")
+    user = fake.user_message("label")
     assert "Calls `pkg.util.normalize`: Strip a text and fold its case.\n" in user
     assert "    def normalize(text: str, *, lower: bool=True) -> str: ..." in user
     assert "Used for names" not in user  # the first paragraph only
@@ -165,7 +160,7 @@ def test_a_callers_request_carries_its_callees_signature_and_summary(fake: FakeA
 
 def test_a_secret_in_a_callee_is_masked_and_a_never_send_callee_left_out(fake: FakeAzure, repository: Path) -> None:
     main(["pkg/app.py"])
-    user = _user_message(fake, "label")
+    user = fake.user_message("label")
     assert "Calls `pkg.util.connect` (no docstring)" in user
     assert "fake-pass-123" not in user and "<redacted:url-password>" in user
     assert "fetch_key(name)" in user  # the call, in the target's own source
@@ -178,7 +173,7 @@ def test_show_prompt_shows_the_context_as_sent(
     assert main(["--show-prompt", "label", "pkg/app.py"]) == 0
     shown = capsys.readouterr().out
     main(["pkg/app.py"])
-    user = _user_message(fake, "label")
+    user = fake.user_message("label")
     assert HEADING in user and user in shown
 
 

@@ -76,9 +76,8 @@ def repository(project: Path) -> Path:
 
 
 def _user(fake: FakeAzure, target: str) -> str:
-    bodies = [r.body for r in fake.requests if r.target == target and r.body]
-    assert len(bodies) == 1, target
-    return next(m["content"] for m in bodies[0]["messages"] if m["role"] == "user")
+    assert fake.count(target) == 1, target
+    return fake.user_message(target)
 
 
 def _arrival(fake: FakeAzure, target: str) -> int:
