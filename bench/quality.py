@@ -1,6 +1,6 @@
 """Quality of what the tool writes, with a real local model, on real repositories (issue 10, section 5).
 
-    python bench/quality.py [--work-dir DIR] [--per-repo 12] [--configs today,new] [--seed 10]
+    python bench/quality.py [--work-dir DIR] [--per-repo 10] [--configs today,new] [--seed 10] [--parallel]
 
 For each repository (pinned sdists of MemDocAgent's benchmark repositories)
 a fixed sample of functions, methods and classes with human docstrings
@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import argparse
 import ast
+import concurrent.futures
+import contextlib
 import dataclasses
 import datetime
 import json
@@ -33,8 +35,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import quality_model
@@ -70,6 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--configs", default="today,new")
     parser.add_argument("--label", default="", help="name of this run's folder (default: a time stamp)")
     parser.add_argument("--out", type=Path, default=BENCH / "results" / "quality")
+    parser.add_argument("--parallel", action="store_true", help="one model server per configuration, run at once (a core each)")
     parser.add_argument("--score-only", action="store_true", help="score the run named by --label again; run nothing")
     args = parser.parse_args(argv)
     work: Path = args.work_dir.resolve()
@@ -89,23 +93,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     # A SIGTERM unwinds like Ctrl-C, so the model server is always stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     results: dict[str, object] = {"revision": SOURCE_REVISION, "seed": args.seed, "per_repo": args.per_repo, "runs": []}
-    log = run_dir / "server.log"
-    with quality_model.serving(python, model, log) as base:
-        # Repository by repository, every configuration in turn: a run cut short still compares like with like.
-        for repo in repos:
-            for config in configs:
-                project = prepare(repo, work, run_dir / config, args.per_repo, args.seed, config)
-                offset = log.stat().st_size
-                started = time.monotonic()
-                code = run_cli(project, base, run_dir / config)
-                seconds = time.monotonic() - started
-                posts = _statuses(log.read_bytes()[offset:].decode(errors="replace"))
-                entry = {"repo": repo, "config": config, "seconds": round(seconds, 1), "exit": code, "server_posts": posts}
-                results["runs"].append(entry)  # type: ignore[attr-defined]
-                print(f"quality: {entry}", file=sys.stderr)
-                (run_dir / "runs.json").write_text(json.dumps(results, indent=1))
+    lock = threading.Lock()
+
+    def record(entry: dict[str, object]) -> None:
+        with lock:
+            results["runs"].append(entry)  # type: ignore[attr-defined]
+            print(f"quality: {entry}", file=sys.stderr)
+            (run_dir / "runs.json").write_text(json.dumps(results, indent=1))
+
+    with contextlib.ExitStack() as servers:
+        if args.parallel:
+            # One server (one thread) per configuration, all at once: one core each.
+            logs = {c: run_dir / f"server-{c}.log" for c in configs}
+            bases = {c: servers.enter_context(quality_model.serving(python, model, logs[c])) for c in configs}
+            with concurrent.futures.ThreadPoolExecutor(len(configs)) as pool:
+                runs = [pool.submit(run_config, c, repos, args, work, run_dir, bases[c], logs[c], record) for c in configs]
+                for done in runs:
+                    done.result()
+        else:
+            log = run_dir / "server.log"
+            base = servers.enter_context(quality_model.serving(python, model, log))
+            # Repository by repository, every configuration in turn: a run cut short still compares like with like.
+            for repo in repos:
+                for config in configs:
+                    run_config(config, [repo], args, work, run_dir, base, log, record)
     print(score(run_dir, configs, repos, args.per_repo, args.seed, args.out))
     return 0
+
+
+def run_config(
+    config: str, repos: Sequence[str], args: argparse.Namespace, work: Path, run_dir: Path, base: str, log: Path,
+    record: Callable[[dict[str, object]], None],
+) -> None:
+    """Document each repository's sample with one configuration against the server at `base`; record each run."""
+    for repo in repos:
+        project = prepare(repo, work, run_dir / config, args.per_repo, args.seed, config)
+        offset = log.stat().st_size
+        started = time.monotonic()
+        code = run_cli(project, base, run_dir / config)
+        seconds = time.monotonic() - started
+        posts = _statuses(log.read_bytes()[offset:].decode(errors="replace"))
+        record({"repo": repo, "config": config, "seconds": round(seconds, 1), "exit": code, "server_posts": posts})
 
 
 def settings_for(config: str) -> dict[str, object]:

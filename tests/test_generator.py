@@ -131,6 +131,23 @@ def test_a_summary_wrong_only_by_its_verbs_s_is_mended_without_a_second_request(
     assert generated.draft.summary == "Add two numbers." and len(completer.requests) == 1
 
 
+def test_a_summary_too_long_only_by_a_trailing_clause_is_cut_without_a_second_request() -> None:
+    long = "Add two numbers, returning their sum as the plus operator of the first number computes it."
+    assert len(long) > Settings().line_length - 4 - 7  # the summary line's room at the body's column
+    completer = ScriptedCompleter({**GOOD, "summary": long})
+    generated, _ = generate(completer)
+    assert generated.outcome.status is Status.DOCUMENTED and generated.draft is not None
+    assert generated.draft.summary == "Add two numbers." and len(completer.requests) == 1
+
+
+def test_a_summary_too_long_with_no_clause_to_cut_gets_a_repair() -> None:
+    long = "Add the first number and the second number together using the plus operator of the first number."
+    completer = ScriptedCompleter({**GOOD, "summary": long}, GOOD)
+    generated, _ = generate(completer)
+    assert generated.outcome.status is Status.DOCUMENTED and len(completer.requests) == 2
+    assert "write a shorter summary" in completer.requests[1][3].content
+
+
 def test_a_reply_still_invalid_after_the_repair_fails_and_is_not_cached() -> None:
     cache = MemoryCache()
     completer = ScriptedCompleter(MISSING_B, MISSING_B)

@@ -10,8 +10,9 @@ from docstring_hook.datatypes import DocstringDraft, FunctionFacts, Style
 from docstring_hook.model.mood import MoodJudge, imperative_candidates
 from docstring_hook.model.names import RESTATES_PROBLEM, restates, unknown_name_problems, unknown_names
 from docstring_hook.model.reply import InvalidReply, parse_reply
+from docstring_hook.model.shorten import shorter_summaries
 from docstring_hook.model.types import Completion
-from docstring_hook.model.validate import check
+from docstring_hook.model.validate import check, summary_limit
 
 IMPERATIVE_STYLES = frozenset({Style.GOOGLE, Style.NUMPY, Style.PEP257})
 """Styles whose summaries must be in the imperative mood (pydocstyle's D401); not Sphinx's."""
@@ -52,6 +53,7 @@ async def judge(
     problem = None
     if settings.style.concrete in IMPERATIVE_STYLES:
         draft, problem = await _in_mood(draft, mood or MoodJudge())
+    draft = _fitted(draft, summary_limit(facts, settings.line_length))
     problems = check(draft, facts, line_length=settings.line_length) + ((problem,) if problem else ())
     return Verdict(draft, problems, unknown_names(draft, facts), restates(draft.summary, facts))
 
@@ -70,3 +72,13 @@ async def _in_mood(draft: DocstringDraft, mood: MoodJudge) -> tuple[DocstringDra
         if await mood.problem(summary) is None:
             return dataclasses.replace(draft, summary=summary), None
     return draft, problem
+
+
+def _fitted(draft: DocstringDraft, limit: int) -> DocstringDraft:
+    """The draft with its summary cut to fit its line where a cut keeps a complete sentence; else unchanged.
+
+    The check that follows still judges the result, and a summary no cut
+    can shorten gets the repair request as before.
+    """
+    shorter = shorter_summaries(draft.summary, limit)
+    return dataclasses.replace(draft, summary=shorter[0]) if shorter else draft

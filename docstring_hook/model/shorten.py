@@ -1,0 +1,95 @@
+"""A summary too long for its line, shortened without another request where that loses nothing true.
+
+Small models overshoot a stated length and, asked again, often overshoot
+once more. A summary that is a sentence followed by a trailing clause
+("Parse the box string into four floats, validating the number of parts")
+or holding an aside ("Return the page's links (as titles)") keeps a true,
+complete sentence when the clause or the aside goes. Only those cuts are
+made: never at a comma between list items, never inside a sentence's core,
+and the result must still be at least three words. What stays is checked
+like any draft (mood, names, restating), so nothing unchecked is written.
+"""
+
+from __future__ import annotations
+
+import re
+
+from docstring_hook.sentences import first_sentence
+
+_ASIDE = re.compile(r"\s*\([^()]*\)")
+_DASH = re.compile(r"\s+(?:-{1,2}|\u2013|\u2014)\s+")
+# A comma (or semicolon) that opens a trailing clause: a participle, a
+# subordinate clause or an aside, not the next item of a list.
+_CLAUSE = re.compile(
+    r"\s*[,;]\s+(?=(?:\w+ing|which|while|where|whereas|when|whenever|so|if|unless|otherwise|"
+    r"e\.g\.|i\.e\.|such as|as well as|as|because|since|until|after|before|then|but|or)\b)",
+    re.IGNORECASE,
+)
+# A sentence does not end on these: the cut would leave it dangling.
+_DANGLING = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "of",
+        "to",
+        "for",
+        "from",
+        "with",
+        "by",
+        "in",
+        "on",
+        "at",
+        "as",
+        "into",
+        "onto",
+        "via",
+        "its",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+    ]
+)
+_MIN_WORDS = 3
+
+
+def shorter_summaries(summary: str, limit: int) -> list[str]:
+    """Shorter forms of `summary` whose first sentence fits in `limit` characters, longest first.
+
+    Empty when the first sentence already fits, or when no cut keeps a
+    complete sentence. Anything after the first sentence is dropped with
+    the cut: the summary line is the first sentence.
+    """
+    sentence = first_sentence(summary)
+    if len(sentence) <= limit:
+        return []
+    body = sentence.removesuffix(".")
+    candidates = {_finish(head) for head in _heads(body)}
+    fitting = [c for c in candidates if len(c) <= limit and _complete(c)]
+    return sorted(fitting, key=lambda c: (-len(c), c))
+
+
+def _heads(body: str) -> list[str]:
+    """Every shorter version of `body` one allowed cut (or all asides) can make."""
+    heads = []
+    without_asides = _ASIDE.sub("", body)
+    if without_asides != body:
+        heads.append(without_asides)
+    for text in {body, without_asides}:
+        heads.extend(text[: m.start()] for m in _CLAUSE.finditer(text))
+        heads.extend(text[: m.start()] for m in _DASH.finditer(text))
+    return heads
+
+
+def _finish(head: str) -> str:
+    return head.rstrip(" ,;:") + "."
+
+
+def _complete(candidate: str) -> bool:
+    words = candidate[:-1].split()
+    return len(words) >= _MIN_WORDS and words[-1].lower() not in _DANGLING

@@ -1,0 +1,50 @@
+"""Shortening a summary too long for its line: only cuts that keep a complete, true sentence."""
+
+from __future__ import annotations
+
+import pytest
+
+from docstring_hook.model.shorten import shorter_summaries
+
+
+@pytest.mark.parametrize(
+    ("summary", "limit", "expected"),
+    [
+        # A trailing participle clause goes.
+        (
+            "Parse a bounding box string into four floats, validating the number of parts.",
+            60,
+            ["Parse a bounding box string into four floats."],
+        ),
+        # An aside in parentheses goes.
+        ("Return the links of the page (as a list of titles).", 40, ["Return the links of the page."]),
+        # A dash opens an aside too.
+        ("Remove the ACL from a file - used before copying it back.", 40, ["Remove the ACL from a file."]),
+        # A subordinate clause after a comma goes.
+        ("Fetch the page summary, which the API truncates to one paragraph.", 30, ["Fetch the page summary."]),
+        # Several cuts: the longest that fits comes first.
+        (
+            "Build the backlinks, keeping their order, while skipping redirects.",
+            50,
+            ["Build the backlinks, keeping their order.", "Build the backlinks."],
+        ),
+        # Commas between list items are never cut.
+        ("Return the min lat, min lon, max lat and max lon of the box.", 30, []),
+        # A cut that leaves fewer than three words is no summary.
+        ("Delete it, removing every copy of the file from the backup folder.", 20, []),
+        # A cut that would end on a preposition is refused.
+        ("Copy files to, replacing what is there, the backup folder.", 20, []),
+        # A summary that already fits is left alone.
+        ("Add two numbers.", 20, []),
+        # Only the first sentence is the summary line; the rest is dropped with the cut.
+        ("Read the config file, expanding the user's home. Then cache it.", 30, ["Read the config file."]),
+    ],
+)
+def test_shorter_summaries(summary: str, limit: int, expected: list[str]) -> None:
+    assert shorter_summaries(summary, limit) == expected
+
+
+def test_every_shorter_summary_fits_and_ends_with_a_period() -> None:
+    summary = "Load the settings (from the user's file), merging defaults, then validating each key - strictly."
+    shorter = shorter_summaries(summary, 60)
+    assert shorter and all(len(s) <= 60 and s.endswith(".") for s in shorter)
