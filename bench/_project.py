@@ -85,6 +85,21 @@ def cli_env(fake: FakeAzure, cache: Path) -> dict[str, str]:
     )
 
 
+def scan_wall(project: Path, runs: int = 3) -> float:
+    """The median wall seconds of `docstring-hook --check <project>`: finding the targets, start-up included.
+
+    The "plus the scan" of the concurrency goal's ideal: a run cannot send
+    anything before it knows what to send.
+    """
+    walls = []
+    for _ in range(runs):
+        started = time.monotonic()
+        subprocess.run([tool("docstring-hook"), "--check", str(project)], cwd=project.parent, env=bench_env(),
+                       capture_output=True, timeout=600, check=False)
+        walls.append(time.monotonic() - started)
+    return sorted(walls)[len(walls) // 2]
+
+
 def run_cli(fake: FakeAzure, project: Path, flags: list[str], *, timeout: float = 600.0, meter: bool = False) -> RunFigures:
     """Run `docstring-hook <flags> <project>` against `fake`; cwd is the project's parent.
 

@@ -4,7 +4,9 @@ All targets of the run are generated concurrently (the pacer bounds what is
 in flight), each once its callees in the run are settled (`schedule`, with
 order = "callees-first"); a file is rendered, verified and written as soon
 as all of its own targets are settled, so an interrupted run keeps what
-finished. Each file's work returns its own `FileResult`; the run's result
+finished. Files are prepared one at a time, each file's requests leaving
+before the next is prepared, so the first request does not wait for the
+whole run's facts. Each file's work returns its own `FileResult`; the run's result
 is gathered from them once. Never prints: the result is data for `cli` and `report`.
 """
 
@@ -64,8 +66,9 @@ async def run(
     rewriter = rewriter or Rewriter(len(found.files), workers=1)
     modules = context_modules(settings, callers)
     schedule = Schedule(len(found.files), modules, enabled=settings.order == "callees-first", style=settings.style)
+    turn = asyncio.Lock()
     tasks = [
-        asyncio.ensure_future(_document_file(f, settings, generator, rewriter, write, schedule, symbols, modules))
+        asyncio.ensure_future(_document_file(f, settings, generator, rewriter, write, schedule, symbols, modules, turn))
         for f in found.files
     ]
     work: asyncio.Future[list[FileResult]] = asyncio.gather(*tasks)
@@ -83,6 +86,20 @@ async def run(
         _quieten(work)
     files = [_finished(task, scanned, generator) for task, scanned in zip(tasks, found.files)]
     return _gathered(found, files, generator)
+
+
+async def _hand_over(generation: asyncio.Future[Any]) -> None:
+    """Let a file's just-started requests take the loop before the next file is prepared.
+
+    Files are prepared one at a time, each in its turn; without this pause
+    every file's facts and context would be built before the first request
+    left (about 20 ms a file). Cancelled here, the file's requests are too.
+    """
+    try:
+        await asyncio.sleep(0)
+    except asyncio.CancelledError:
+        generation.cancel()
+        raise
 
 
 def _quieten(work: asyncio.Future[list[FileResult]]) -> None:
@@ -126,7 +143,9 @@ async def _document_file(
     schedule: Schedule,
     symbols: frozenset[str] | None = None,
     modules: RepositoryModules | None = None,
+    turn: asyncio.Lock | None = None,
 ) -> FileResult:
+    turn = turn or asyncio.Lock()
     if scanned.withheld:
         schedule.add(None)
         return FileResult(withheld(scanned))
@@ -135,10 +154,13 @@ async def _document_file(
     if refusal is not None:
         schedule.add(None)
         return FileResult([Outcome(t, Status.SKIPPED, Reason.REFUSED, refusal) for t in scanned.targets])
-    prepared = prepare_file(scanned, symbols, modules)
-    schedule.add(prepared.facts)
+    async with turn:
+        prepared = prepare_file(scanned, symbols, modules)
+        schedule.add(prepared.facts)
+        generation = asyncio.gather(*(schedule.generate(generator, prepared.facts[t.line]) for t in scanned.targets))
+        await _hand_over(generation)
     redactions = {(t.path, t.line): prepared.redactions_of(t) for t in scanned.targets}
-    generated = await asyncio.gather(*(schedule.generate(generator, prepared.facts[t.line]) for t in scanned.targets))
+    generated = await generation
     drafts = {g.outcome.target.line: g.draft for g in generated if g.draft is not None}
     outcomes = {g.outcome.target.line: g.outcome for g in generated}
     change = None

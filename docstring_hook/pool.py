@@ -6,8 +6,10 @@ sent to it need, so a `--check` worker never loads LibCST or openai.
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
+import sys
 import threading
 import time
 from typing import TYPE_CHECKING
@@ -45,6 +47,15 @@ def _start_worker(parent: int) -> None:
     # A killed parent cannot stop its workers, which would wait for work forever
     # holding the hook's output pipes open (and pre-commit waiting on them).
     threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
+    # A worker holds nothing to save when the pool shuts it down: tearing down the
+    # modules it imported (LibCST) would only keep the run waiting for it.
+    atexit.register(_exit_at_once)
+
+
+def _exit_at_once() -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _exit_when_orphaned(parent: int) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from docstring_hook.cli import main
+from docstring_hook.pool import spawn_pool
 from docstring_hook.workers import POOL_MIN_FILES, Rewriter
 from tests.conftest import use_azure, write
 from tests.fake_azure import FakeAzure
@@ -73,3 +74,27 @@ def test_when_a_pool_is_used(files: int, workers: int, pooled: bool) -> None:
         assert rewriter.pooled is pooled
     finally:
         rewriter.close()
+
+
+class _Finalized:
+    """Writes its file when destroyed: at the latest when the interpreter tears its modules down."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __del__(self) -> None:
+        Path(self.path).write_text("torn down")
+
+
+def _keep_until_exit(path: str) -> int:
+    sys.modules["docstring_hook_probe"] = _Finalized(path)  # type: ignore[assignment]
+    return os.getpid()
+
+
+def test_a_pool_worker_exits_without_tearing_down_what_it_imported(tmp_path: Path) -> None:
+    # The run waits for its workers at the end; a teardown of LibCST's modules there is time for nothing.
+    probe = tmp_path / "probe"
+    pool = spawn_pool(1)
+    assert pool.submit(_keep_until_exit, str(probe)).result(timeout=60) != os.getpid()
+    pool.shutdown(wait=True)
+    assert not probe.exists()
