@@ -30,6 +30,9 @@ from docstring_hook.model.shorten import shorter_summaries
         ),
         # Commas between list items are never cut.
         ("Return the min lat, min lon, max lat and max lon of the box.", 30, []),
+        # Nor the "or" that ends a list, nor a noun that only ends in "-ing".
+        ("Encode the value as a str, bytes, or a path for the platform.", 30, []),
+        ("Convert the value, string or bytes, to the text it stands for.", 30, []),
         # A cut that leaves fewer than three words is no summary.
         ("Delete it, removing every copy of the file from the backup folder.", 20, []),
         # A cut that would end on a preposition is refused.

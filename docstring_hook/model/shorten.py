@@ -20,41 +20,15 @@ _ASIDE = re.compile(r"\s*\([^()]*\)")
 _DASH = re.compile(r"\s+(?:-{1,2}|\u2013|\u2014)\s+")
 # A comma (or semicolon) that opens a trailing clause: a participle, a
 # subordinate clause or an aside, not the next item of a list.
+# "or" is left out: ", or" ends a list ("a str, bytes, or a path").
 _CLAUSE = re.compile(
-    r"\s*[,;]\s+(?=(?:\w+ing|which|while|where|whereas|when|whenever|so|if|unless|otherwise|"
-    r"e\.g\.|i\.e\.|such as|as well as|as|because|since|until|after|before|then|but|or)\b)",
+    r"\s*[,;]\s+(?=(?:(?!\w*thing\b|\w*string\b)\w{2,}ing|which|while|where|whereas|when|whenever|so|if|unless|"
+    r"otherwise|e\.g\.|i\.e\.|such as|as well as|as|because|since|until|after|before|then|but)\b)",
     re.IGNORECASE,
 )
 # A sentence does not end on these: the cut would leave it dangling.
-_DANGLING = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "but",
-        "of",
-        "to",
-        "for",
-        "from",
-        "with",
-        "by",
-        "in",
-        "on",
-        "at",
-        "as",
-        "into",
-        "onto",
-        "via",
-        "its",
-        "their",
-        "this",
-        "that",
-        "these",
-        "those",
-    ]
-)
+_DANGLING_WORDS = "a an the and or but of to for from with by in on at as into onto via its their this that these those"
+_DANGLING = frozenset(_DANGLING_WORDS.split())
 _MIN_WORDS = 3
 
 
