@@ -28,19 +28,27 @@ def mood_problem(summary: str) -> str | None:
 def imperative_candidates(summary: str) -> list[str]:
     """`summary` with its first word's third-person "-s" undone, in the order to try them.
 
-    "Removes" -> "Remove", "Matches" -> "Match", "Applies" -> "Apply". Only
-    candidates: D401 decides which, if any, is the imperative (a word that
-    drops only its "s" shares the stem ruff's verb list is keyed by).
+    "Removes" -> "Remove", "Matches" -> "Match", "Applies" -> "Apply",
+    "Does" -> "Do". Only candidates: D401 decides which, if any, is the
+    imperative. D401 passes a word it does not know, so the spelling rules
+    of English pick the form first ("Does" is never tried as "Doe").
     """
     word, space, rest = summary.strip().partition(" ")
-    if not word.isalpha() or not word.lower().endswith("s") or word.lower().endswith(("ss", "us", "is")):
+    lower = word.lower()
+    if not word.isalpha() or not lower.endswith("s") or lower.endswith(("ss", "us", "is", "as")):
         return []
-    stems = [word[:-1]]
-    if word.lower().endswith("es"):
-        stems.append(word[:-2])
-    if word.lower().endswith("ies") and len(word) > 4:
-        stems.append(word[:-3] + ("Y" if word[-3:].isupper() else "y"))
-    return [stem + space + rest for stem in stems]
+    return [stem + space + rest for stem in _stems(word, lower)]
+
+
+def _stems(word: str, lower: str) -> list[str]:
+    if lower.endswith("ies"):
+        # "Applies" -> "Apply", but "Lies" -> "Lie".
+        return [word[:-3] + ("Y" if word[-3:].isupper() else "y")] if len(word) > 4 else [word[:-1]]
+    if lower.endswith(("oes", "sses", "shes", "xes", "zzes")):
+        return [word[:-2]]
+    if lower.endswith("ches"):
+        return [word[:-2], word[:-1]]  # "Matches" -> "Match"; "Caches" -> "Cache"
+    return [word[:-1]]
 
 
 _JUDGED: dict[str, bool] = {}
