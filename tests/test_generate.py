@@ -9,6 +9,7 @@ changed, and the exit code.
 from __future__ import annotations
 
 import ast
+import asyncio
 import json
 import os
 import subprocess
@@ -20,6 +21,10 @@ from typing import Any
 import pytest
 
 from docstring_hook.cli import main
+from docstring_hook.model.body import chat_body
+from docstring_hook.model.client import ChatClient
+from docstring_hook.model.endpoint import Endpoint
+from docstring_hook.model.types import Message
 from tests.conftest import use_azure, write
 from tests.fake_azure import FakeAzure, Fault
 
@@ -356,3 +361,27 @@ def test_an_endpoint_where_nothing_listens_stops_the_run_with_one_line(
     )
     assert err == [expected]
     assert legacy.read_text() == before
+
+
+@pytest.mark.parametrize("route", ["azure", "openai"])
+def test_the_body_on_the_wire_is_exactly_the_one_built(route: str) -> None:
+    # The large parameters travel through the SDK's extra_body, untransformed: nothing may differ.
+    messages = [Message("system", "Answer in JSON."), Message("user", 'def f(a):\n    return "é\\n" + a\n')]
+    with FakeAzure(api_key=KEY) as server:
+        if route == "azure":
+            endpoint = Endpoint("azure", server.endpoint, "dep", "2024-10-21", KEY)
+        else:
+            endpoint = Endpoint("openai", server.endpoint + "/v1", "dep", None, KEY)
+
+        async def send() -> None:
+            client = ChatClient(endpoint, timeout=30, max_output_tokens=300)
+            try:
+                await client.complete(messages)
+            finally:
+                await client.close()
+
+        asyncio.run(send())
+    expected = chat_body(
+        "dep", messages, cap_parameter="max_tokens", max_output_tokens=300, temperature=0.2, response_format="json_schema"
+    )
+    assert [r.body for r in server.requests] == [expected]
