@@ -553,6 +553,24 @@ def test_the_summary_line_must_fit_the_projects_line_length(
         assert problems[0].startswith(f"the summary sentence is 84 characters; at this indentation the project's lines ({line_length} columns)")
 
 
+LONG_WORDS = "Reinitialise the configuration dictionaries synchronously."  # 5 words, 57 characters
+
+
+@pytest.mark.parametrize(
+    ("summary", "line_length", "words"),
+    [
+        (LONG, 88, 11),  # 77 characters of room: 11 words of seven
+        (LONG, 60, 7),  # 49 characters
+        (LONG, 30, 3),  # never fewer than three
+        (LONG_WORDS, 60, 3),  # 49 characters would hold 7 such words, but these 5 did not fit
+    ],
+)
+def test_the_length_problem_gives_a_word_budget(summary: str, line_length: int, words: int) -> None:
+    problems = check(DocstringDraft(summary=summary), facts_of("def f():\n    pass\n", "f"), line_length=line_length)
+    (fit,) = [p for p in problems if "write a shorter summary" in p]
+    assert fit.endswith(f"of at most {words} words")
+
+
 def test_only_the_first_sentence_stays_on_the_summary_line() -> None:
     two = DocstringDraft(summary="Count widgets. " + LONG)
     assert check(two, facts_of("def f():\n    pass\n", "f"), line_length=40) == ()

@@ -53,9 +53,12 @@ def _fit_problems(draft: DocstringDraft, facts: FunctionFacts, line_length: int)
     limit = summary_limit(facts, line_length)
     if len(sentence) <= limit:
         return []
+    # Small models count words better than characters: the words the room holds, at
+    # seven characters a word with its space, and fewer than the draft used.
+    words = max(3, min(max(limit, 0) // 7, len(sentence.split()) - 2))
     problem = (
         f"the summary sentence is {len(sentence)} characters; at this indentation the project's lines "
-        f"({line_length} columns) hold {max(limit, 0)}: write a shorter summary"
+        f"({line_length} columns) hold {max(limit, 0)}: write a shorter summary of at most {words} words"
     )
     return [problem]
 
