@@ -20,7 +20,7 @@ from docstring_hook.model.shorten import shorter_summaries
         ("Return the links of the page (as a list of titles).", 40, ["Return the links of the page."]),
         # A dash opens an aside too.
         ("Remove the ACL from a file - used before copying it back.", 40, ["Remove the ACL from a file."]),
-        # A subordinate clause after a comma goes.
+        # A non-restrictive clause after a comma goes.
         ("Fetch the page summary, which the API truncates to one paragraph.", 30, ["Fetch the page summary."]),
         # Several cuts: the longest that fits comes first.
         (
@@ -33,6 +33,17 @@ from docstring_hook.model.shorten import shorter_summaries
         # Nor the "or" that ends a list, nor a noun that only ends in "-ing".
         ("Encode the value as a str, bytes, or a path for the platform.", 30, []),
         ("Convert the value, string or bytes, to the text it stands for.", 30, []),
+        # Never a condition or an alternative: the rest would be false.
+        ("Return None for the key, if the cache holds no entry for it at all.", 30, []),
+        ("Return the cached entry for the key, otherwise build it and store it.", 40, []),
+        ("Return the names that match the pattern given by the caller.", 30, []),
+        # A phrase that says how may go without a comma.
+        (
+            "Return a string with the input text indented according to the specified width.",
+            77,
+            ["Return a string with the input text indented."],
+        ),
+        ("Hash the password using the bcrypt rounds from the settings.", 40, ["Hash the password."]),
         # A cut that leaves fewer than three words is no summary.
         ("Delete it, removing every copy of the file from the backup folder.", 20, []),
         # A cut that would end on a preposition is refused.

@@ -5,8 +5,10 @@ once more. A summary that is a sentence followed by a trailing clause
 ("Parse the box string into four floats, validating the number of parts")
 or holding an aside ("Return the page's links (as titles)") keeps a true,
 complete sentence when the clause or the aside goes. Only those cuts are
-made: never at a comma between list items, never inside a sentence's core,
-and the result must still be at least three words. What stays is checked
+made: never at a comma between list items, never before a condition or an
+alternative ("if", "unless", "otherwise": dropping one makes the sentence
+false), never before a restrictive phrase ("names that match"), and the
+result must still be at least three words. What stays is checked
 like any draft (mood, names, restating), so nothing unchecked is written.
 """
 
@@ -20,12 +22,17 @@ _ASIDE = re.compile(r"\s*\([^()]*\)")
 _DASH = re.compile(r"\s+(?:-{1,2}|\u2013|\u2014)\s+")
 # A comma (or semicolon) that opens a trailing clause: a participle, a
 # subordinate clause or an aside, not the next item of a list.
-# "or" is left out: ", or" ends a list ("a str, bytes, or a path").
+# Left out: what states a condition or an alternative ("if", "when", "unless",
+# "until", "otherwise", "but", "or", a bare "as"): "Return None, if the key is
+# missing" cut to "Return None." would be false. And "or" ends a list ("a str,
+# bytes, or a path").
 _CLAUSE = re.compile(
-    r"\s*[,;]\s+(?=(?:(?!\w*thing\b|\w*string\b)\w{2,}ing|which|while|where|whereas|when|whenever|so|if|unless|"
-    r"otherwise|e\.g\.|i\.e\.|such as|as well as|as|because|since|until|after|before|then|but)\b)",
+    r"\s*[,;]\s+(?=(?:(?!\w*thing\b|\w*string\b)\w{2,}ing|which|while|where|whereas|so|"
+    r"e\.g\.|i\.e\.|such as|as well as|because|since|after|before|then)\b)",
     re.IGNORECASE,
 )
+# Without a comma, only a phrase that says how, never which or when.
+_PHRASE = re.compile(r"\s+(?=(?:according to|using|via|in order to)\b)", re.IGNORECASE)
 # A sentence does not end on these: the cut would leave it dangling.
 _DANGLING_WORDS = "a an the and or but of to for from with by in on at as into onto via its their this that these those"
 _DANGLING = frozenset(_DANGLING_WORDS.split())
@@ -57,6 +64,7 @@ def _heads(body: str) -> list[str]:
     for text in {body, without_asides}:
         heads.extend(text[: m.start()] for m in _CLAUSE.finditer(text))
         heads.extend(text[: m.start()] for m in _DASH.finditer(text))
+        heads.extend(text[: m.start()] for m in _PHRASE.finditer(text))
     return heads
 
 
