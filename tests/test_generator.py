@@ -39,16 +39,19 @@ MISSING_B = {**GOOD, "params": GOOD["params"][:1]}
 class ScriptedCompleter:
     """Answers each request with the next scripted reply (a JSON object) or raises the next scripted error."""
 
-    def __init__(self, *script: dict[str, object] | Exception) -> None:
+    def __init__(self, *script: dict[str, object] | str | Exception) -> None:
         self.script = list(script)
         self.requests: list[tuple[Message, ...]] = []
+        self.plain: list[bool] = []
 
-    async def complete(self, messages: Sequence[Message]) -> Completion:
+    async def complete(self, messages: Sequence[Message], *, plain: bool = False) -> Completion:
         self.requests.append(tuple(messages))
+        self.plain.append(plain)
         step = self.script.pop(0)
         if isinstance(step, Exception):
             raise step
-        return Completion(json.dumps(step), "stop", prompt_tokens=100, completion_tokens=20)
+        text = step if isinstance(step, str) else json.dumps(step)  # a str is a plain-text reply
+        return Completion(text, "stop", prompt_tokens=100, completion_tokens=20)
 
 
 class MemoryCache:
@@ -140,11 +143,31 @@ def test_a_summary_too_long_only_by_a_trailing_clause_is_cut_without_a_second_re
     assert generated.draft.summary == "Add two numbers." and len(completer.requests) == 1
 
 
-def test_a_summary_too_long_with_no_clause_to_cut_gets_a_repair() -> None:
-    long = "Add the first number and the second number together using the plus operator of the first number."
-    completer = ScriptedCompleter({**GOOD, "summary": long}, GOOD)
+LONG_NO_CLAUSE = "Add the first number and the second number together with the plus operator of the first one."
+
+
+def test_a_summary_too_long_and_nothing_else_gets_a_small_plain_request_for_a_shorter_one() -> None:
+    completer = ScriptedCompleter({**GOOD, "summary": LONG_NO_CLAUSE}, '"Add the two numbers."\n')
     generated, _ = generate(completer)
-    assert generated.outcome.status is Status.DOCUMENTED and len(completer.requests) == 2
+    assert generated.outcome.status is Status.DOCUMENTED and generated.draft is not None
+    assert generated.draft.summary == "Add the two numbers."
+    assert [p.name for p in generated.draft.params] == ["a", "b"] and generated.draft.returns == "The sum."
+    assert completer.plain == [False, True]
+    system, ask = completer.requests[1]
+    assert system.role == "system" and LONG_NO_CLAUSE in ask.content and "at most" in ask.content
+
+
+def test_a_shorter_summary_still_too_long_fails_the_target() -> None:
+    completer = ScriptedCompleter({**GOOD, "summary": LONG_NO_CLAUSE}, LONG_NO_CLAUSE)
+    generated, _ = generate(completer)
+    assert (generated.outcome.status, generated.outcome.reason) == (Status.FAILED, Reason.INVALID_REPLY)
+    assert "write a shorter summary" in generated.outcome.detail and len(completer.requests) == 2
+
+
+def test_a_summary_too_long_among_other_problems_gets_the_full_repair() -> None:
+    completer = ScriptedCompleter({**MISSING_B, "summary": LONG_NO_CLAUSE}, GOOD)
+    generated, _ = generate(completer)
+    assert generated.outcome.status is Status.DOCUMENTED and completer.plain == [False, False]
     assert "write a shorter summary" in completer.requests[1][3].content
 
 

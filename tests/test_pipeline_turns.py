@@ -30,7 +30,7 @@ class RecordingCompleter:
     def __init__(self, events: list[str]) -> None:
         self.events = events
 
-    async def complete(self, messages: Sequence[Message]) -> Completion:
+    async def complete(self, messages: Sequence[Message], *, plain: bool = False) -> Completion:
         self.events.append("request")
         return Completion(json.dumps(GOOD), "stop", prompt_tokens=100, completion_tokens=20)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from docstring_hook.model.shorten import shorter_summaries
+from docstring_hook.model.shorten import shortened_summary, shorter_summaries, shortening_request
 
 
 @pytest.mark.parametrize(
@@ -62,3 +62,24 @@ def test_every_shorter_summary_fits_and_ends_with_a_period() -> None:
     summary = "Load the settings (from the user's file), merging defaults, then validating each key - strictly."
     shorter = shorter_summaries(summary, 60)
     assert shorter and all(len(s) <= 60 and s.endswith(".") for s in shorter)
+
+
+@pytest.mark.parametrize(
+    ("reply", "summary"),
+    [
+        ("Add the two numbers.", "Add the two numbers."),
+        ('"Add the two numbers."\n', "Add the two numbers."),
+        ("\nSummary: Add the two numbers.\nThis keeps it short.", "Add the two numbers."),
+        ("New summary: `Add the numbers.`", "Add the numbers."),
+        ("", ""),
+    ],
+)
+def test_the_summary_is_read_from_a_plain_reply(reply: str, summary: str) -> None:
+    assert shortened_summary(reply) == summary
+
+
+def test_the_shortening_request_asks_for_words_and_characters_and_quotes_only_the_first_sentence() -> None:
+    system, ask = shortening_request("Read the whole configuration file from the disk into memory. Cache it.", 40)
+    assert system.role == "system" and ask.role == "user"
+    assert "at most 5 words and 40 characters" in ask.content
+    assert ask.content.endswith("Read the whole configuration file from the disk into memory.")

@@ -27,8 +27,8 @@ from docstring_hook.model.batchapi import BatchAPI, BatchInfo, UnknownBatch
 from docstring_hook.model.batchstate import Job, Part
 from docstring_hook.model.body import chat_body, is_reasoning
 from docstring_hook.model.cache import DraftCache
-from docstring_hook.model.generate import LASTING_FAILURES, settle
-from docstring_hook.model.judge import judge
+from docstring_hook.model.generate import LASTING_FAILURES
+from docstring_hook.model.judge import judge, settle
 from docstring_hook.model.mood import judge_many
 from docstring_hook.model.prompt import repair_message
 from docstring_hook.model.reply import InvalidReply, parse_reply

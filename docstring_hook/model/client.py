@@ -64,10 +64,10 @@ class ChatClient:
         """Release the connection pool."""
         await self._sdk.close()
 
-    async def complete(self, messages: Sequence[Message]) -> Completion:
-        """One chat completion, negotiating parameters the endpoint refuses."""
+    async def complete(self, messages: Sequence[Message], *, plain: bool = False) -> Completion:
+        """One chat completion, negotiating parameters the endpoint refuses; `plain`: no response format."""
         for _ in range(6):
-            mode = self.mode
+            mode = ResponseMode.TEXT if plain else self.mode
             try:
                 completion = await self._send(messages, mode)
             except openai.BadRequestError as error:
@@ -82,7 +82,7 @@ class ChatClient:
                 continue
             except openai.APIError as error:
                 raise mapped(error) from None
-            self._mode_confirmed = True
+            self._mode_confirmed = self._mode_confirmed or not plain
             return completion
         raise RejectedRequest(Reason.API_ERROR, "the endpoint refused every combination of parameters")
 

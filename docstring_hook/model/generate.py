@@ -8,9 +8,9 @@ and with plain doubles of these interfaces alike.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import (
@@ -25,15 +25,19 @@ from docstring_hook.datatypes import (
 from docstring_hook.errors import FatalAPIError
 from docstring_hook.model.budget import RunBudget
 from docstring_hook.model.cache import Claim, DraftCache, cached_draft
-from docstring_hook.model.judge import Verdict, judge
+from docstring_hook.model.judge import Generated, Verdict, judge, judge_draft, settle
 from docstring_hook.model.mood import MoodJudge
 from docstring_hook.model.names import restates
 from docstring_hook.model.pacing import Pacer
 from docstring_hook.model.prompt import repair_message
 from docstring_hook.model.request import Prompt, request_for
 from docstring_hook.model.retry import RetryPolicy, RunWaits, with_retries
+from docstring_hook.model.shorten import shortened_summary, shortening_request
 from docstring_hook.model.tokens import TokenCounter, count_messages
 from docstring_hook.model.types import Completer, Completion, Message, RejectedRequest, TransientError
+from docstring_hook.model.validate import fit_problems, summary_limit
+
+__all__ = ["LASTING_FAILURES", "Generated", "Generator", "settle"]
 
 LASTING_FAILURES = frozenset({Reason.INVALID_REPLY, Reason.UNKNOWN_NAME, Reason.CONTENT_FILTER})
 """Failures that asking again with the same prompt would repeat: remembered, not asked again."""
@@ -49,31 +53,6 @@ UNREACHABLE_AFTER = 5
 
 class Interrupted(Exception):
     """The user asked the run to stop: no new request is sent."""
-
-
-@dataclass(frozen=True)
-class Generated:
-    """A target's outcome and, when documented or cached, its draft."""
-
-    outcome: Outcome
-    draft: DocstringDraft | None = None
-
-
-def settle(verdict: Verdict, facts: FunctionFacts, key: str, cache: DraftCache) -> Generated:
-    """The final verdict on a reply (after its repair, if any): cached and documented, or failed.
-
-    The batch path (`batchjob`) settles its answers here too.
-    """
-    if verdict.draft is None or verdict.problems:
-        return Generated(Outcome(facts.target, Status.FAILED, Reason.INVALID_REPLY, "; ".join(verdict.repair)))
-    if verdict.unknown:
-        detail = "the docstring names what exists nowhere: " + ", ".join(f"`{n}`" for n in verdict.unknown)
-        return Generated(
-            Outcome(facts.target, Status.FAILED, Reason.UNKNOWN_NAME, detail, unknown_names=verdict.unknown)
-        )
-    # A summary that still restates the names is accepted: it is counted in the report, not refused.
-    cache.put(key, verdict.draft)
-    return Generated(Outcome(facts.target, Status.DOCUMENTED, restates=verdict.restates), verdict.draft)
 
 
 class Generator:
@@ -97,6 +76,7 @@ class Generator:
         self._pacer = pacer
         self._budget = budget
         self._settings = settings
+        self._line_length = settings.line_length
         self._policy = policy or RetryPolicy()
         self.waits = RunWaits()
         self.usage = budget.spent
@@ -214,6 +194,8 @@ class Generator:
             sent = smaller
             completion = await self._ask(smaller.messages, smaller.tokens, facts.target)
         verdict = await judge(completion, facts, self._settings, self._mood)
+        if verdict.draft and verdict.repair and verdict.repair == self._too_long(verdict.draft, facts):
+            return settle(await self._shortened(verdict.draft, facts), facts, prompt.key, self._cache)
         if verdict.repair:
             # The repair repeats the conversation as sent: the shrunk one after a context error.
             repair = (*sent.messages, Message("assistant", completion.content), repair_message(verdict.repair))
@@ -221,13 +203,25 @@ class Generator:
             verdict = await judge(completion, facts, self._settings, self._mood)
         return settle(verdict, facts, prompt.key, self._cache)
 
+    def _too_long(self, draft: DocstringDraft, facts: FunctionFacts) -> tuple[str, ...]:
+        return tuple(fit_problems(draft, facts, self._line_length))
+
+    async def _shortened(self, draft: DocstringDraft, facts: FunctionFacts) -> Verdict:
+        """The verdict on `draft` once a small plain-text request rewrote its summary, too long and nothing else."""
+        request = shortening_request(draft.summary, summary_limit(facts, self._line_length))
+        completion = await self._ask(request, count_messages(request, self._counter), facts.target, plain=True)
+        summary = shortened_summary(completion.content)
+        return await judge_draft(dataclasses.replace(draft, summary=summary), facts, self._settings, self._mood)
+
     def _shrunk_budget(self, prompt: Prompt, context_limit: int | None) -> int:
         budget = prompt.tokens * 3 // 4
         if context_limit is not None:
             budget = min(budget, context_limit - self._settings.max_output_tokens)
         return budget
 
-    async def _ask(self, messages: Sequence[Message], tokens: int, target: Target) -> Completion:
+    async def _ask(
+        self, messages: Sequence[Message], tokens: int, target: Target, *, plain: bool = False
+    ) -> Completion:
         attempts = 0
 
         async def attempt() -> Completion:
@@ -241,7 +235,7 @@ class Generator:
                 attempts += 1
                 self.in_flight.add(target)
                 try:
-                    completion = await self._completer.complete(messages)
+                    completion = await self._completer.complete(messages, plain=plain)
                 except asyncio.CancelledError:
                     raise  # abandoned: it stays in flight, for the report
                 except TransientError as error:

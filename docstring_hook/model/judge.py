@@ -1,4 +1,4 @@
-"""A reply judged: read into a draft, then checked against the code, the project's lines and mood."""
+"""A reply judged (read into a draft, checked against the code, the project's lines and mood) and settled."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import dataclasses
 from dataclasses import dataclass
 
 from docstring_hook.config import Settings
-from docstring_hook.datatypes import DocstringDraft, FunctionFacts, Style
+from docstring_hook.datatypes import DocstringDraft, FunctionFacts, Outcome, Reason, Status, Style
+from docstring_hook.model.cache import DraftCache
 from docstring_hook.model.mood import MoodJudge, imperative_candidates
 from docstring_hook.model.names import RESTATES_PROBLEM, restates, unknown_name_problems, unknown_names
 from docstring_hook.model.reply import InvalidReply, parse_reply
@@ -37,6 +38,31 @@ class Verdict:
         return (*self.problems, *unknown_name_problems(self.unknown), *((RESTATES_PROBLEM,) if self.restates else ()))
 
 
+@dataclass(frozen=True)
+class Generated:
+    """A target's outcome and, when documented or cached, its draft."""
+
+    outcome: Outcome
+    draft: DocstringDraft | None = None
+
+
+def settle(verdict: Verdict, facts: FunctionFacts, key: str, cache: DraftCache) -> Generated:
+    """The final verdict on a reply (after its repair, if any): cached and documented, or failed.
+
+    The batch path (`batchjob`) settles its answers here too.
+    """
+    if verdict.draft is None or verdict.problems:
+        return Generated(Outcome(facts.target, Status.FAILED, Reason.INVALID_REPLY, "; ".join(verdict.repair)))
+    if verdict.unknown:
+        detail = "the docstring names what exists nowhere: " + ", ".join(f"`{n}`" for n in verdict.unknown)
+        return Generated(
+            Outcome(facts.target, Status.FAILED, Reason.UNKNOWN_NAME, detail, unknown_names=verdict.unknown)
+        )
+    # A summary that still restates the names is accepted: it is counted in the report, not refused.
+    cache.put(key, verdict.draft)
+    return Generated(Outcome(facts.target, Status.DOCUMENTED, restates=verdict.restates), verdict.draft)
+
+
 async def judge(
     completion: Completion, facts: FunctionFacts, settings: Settings, mood: MoodJudge | None = None
 ) -> Verdict:
@@ -50,6 +76,13 @@ async def judge(
         draft = parse_reply(completion.content)
     except InvalidReply as error:
         return Verdict(None, error.problems)
+    return await judge_draft(draft, facts, settings, mood)
+
+
+async def judge_draft(
+    draft: DocstringDraft, facts: FunctionFacts, settings: Settings, mood: MoodJudge | None = None
+) -> Verdict:
+    """A draft's problems, after mending what needs no request (the verb's "-s", a trailing clause)."""
     problem = None
     if settings.style.concrete in IMPERATIVE_STYLES:
         draft, problem = await _in_mood(draft, mood or MoodJudge())

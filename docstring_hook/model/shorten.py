@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import re
 
+from docstring_hook.model.types import Message
 from docstring_hook.sentences import first_sentence
+
+SHORTENING_SYSTEM = "You shorten the one-line summaries of Python docstrings. Reply with the new summary only."
 
 _ASIDE = re.compile(r"\s*\([^()]*\)")
 _DASH = re.compile(r"\s+(?:-{1,2}|\u2013|\u2014)\s+")
@@ -75,3 +78,26 @@ def _finish(head: str) -> str:
 def _complete(candidate: str) -> bool:
     words = candidate[:-1].split()
     return len(words) >= _MIN_WORDS and words[-1].lower() not in _DANGLING
+
+
+def shortening_request(summary: str, limit: int) -> tuple[Message, Message]:
+    """A small plain-text request for `summary` rewritten to fit `limit` characters.
+
+    Asked to repair its whole answer, a small model sends the same answer
+    again, word for word (bench/README.md, quality); asked for one shorter
+    sentence, with nothing else to copy, it writes one.
+    """
+    words = max(3, min(limit // 7, len(summary.split()) - 2))
+    ask = (
+        f"Rewrite this docstring summary in at most {words} words and {limit} characters. Keep it true: "
+        "drop detail, never add any. Start with a verb in the imperative mood (\"Return\", not \"Returns\").\n\n"
+        f"{first_sentence(summary)}"
+    )
+    return Message("system", SHORTENING_SYSTEM), Message("user", ask)
+
+
+def shortened_summary(reply: str) -> str:
+    """The summary in a plain-text reply: its first non-empty line, without quotes or a label."""
+    line = next((line for line in reply.splitlines() if line.strip()), "")
+    line = re.sub(r"^\s*(?:new\s+)?summary\s*:\s*", "", line, flags=re.IGNORECASE)
+    return line.strip().strip("\"'`").strip()

@@ -59,6 +59,9 @@ class RejectedRequest(Exception):
 class Completer(Protocol):
     """What generation needs of a model endpoint: one chat request at a time."""
 
-    async def complete(self, messages: Sequence[Message]) -> Completion:
-        """Send one chat request; raise `TransientError`, `RejectedRequest` or `FatalAPIError`."""
+    async def complete(self, messages: Sequence[Message], *, plain: bool = False) -> Completion:
+        """Send one chat request; raise `TransientError`, `RejectedRequest` or `FatalAPIError`.
+
+        `plain` asks for a plain-text reply (no response format) for this request only.
+        """
         ...

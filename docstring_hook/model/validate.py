@@ -28,7 +28,7 @@ def check(
     """
     problems = [*_summary_problems(draft.summary), *_restated(draft.summary, facts), *_param_problems(draft, facts)]
     if line_length is not None:
-        problems.extend(_fit_problems(draft, facts, line_length))
+        problems.extend(fit_problems(draft, facts, line_length))
     if facts.target.kind is TargetKind.CLASS:
         if draft.returns is not None:
             problems.append("a class docstring has no Returns section: remove it")
@@ -48,7 +48,8 @@ def summary_limit(facts: FunctionFacts, line_length: int) -> int:
     return line_length - facts.body_column - _QUOTES_AND_PERIOD
 
 
-def _fit_problems(draft: DocstringDraft, facts: FunctionFacts, line_length: int) -> list[str]:
+def fit_problems(draft: DocstringDraft, facts: FunctionFacts, line_length: int) -> list[str]:
+    """The problem of a summary sentence too long for its line at the docstring's column, if it is."""
     sentence = first_sentence(draft.summary)
     limit = summary_limit(facts, line_length)
     if len(sentence) <= limit:
