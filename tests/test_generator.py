@@ -171,6 +171,15 @@ def test_a_summary_too_long_among_other_problems_gets_the_full_repair() -> None:
     assert "write a shorter summary" in completer.requests[1][3].content
 
 
+def test_a_repair_that_fixes_all_but_the_length_is_followed_by_the_shortening_request() -> None:
+    long = {**GOOD, "summary": LONG_NO_CLAUSE}
+    completer = ScriptedCompleter({**MISSING_B, "summary": LONG_NO_CLAUSE}, long, "Add the two numbers.")
+    generated, generator = generate(completer)
+    assert generated.outcome.status is Status.DOCUMENTED and generated.draft is not None
+    assert generated.draft.summary == "Add the two numbers." and completer.plain == [False, False, True]
+    assert generator.usage.requests == 3
+
+
 def test_a_reply_still_invalid_after_the_repair_fails_and_is_not_cached() -> None:
     cache = MemoryCache()
     completer = ScriptedCompleter(MISSING_B, MISSING_B)

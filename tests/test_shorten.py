@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from docstring_hook.model.shorten import shortened_summary, shorter_summaries, shortening_request
+from docstring_hook.model.shorten import shortened_summary, shortening_request, shorter_summaries
 
 
 @pytest.mark.parametrize(
@@ -44,6 +44,11 @@ from docstring_hook.model.shorten import shortened_summary, shorter_summaries, s
             ["Return a string with the input text indented."],
         ),
         ("Hash the password using the bcrypt rounds from the settings.", 40, ["Hash the password."]),
+        (
+            "Return a new global namespace by merging the provided dictionary with the existing one.",
+            73,
+            ["Return a new global namespace."],
+        ),
         # A cut that leaves fewer than three words is no summary.
         ("Delete it, removing every copy of the file from the backup folder.", 20, []),
         # A cut that would end on a preposition is refused.

@@ -194,17 +194,20 @@ class Generator:
             sent = smaller
             completion = await self._ask(smaller.messages, smaller.tokens, facts.target)
         verdict = await judge(completion, facts, self._settings, self._mood)
-        if verdict.draft and verdict.repair and verdict.repair == self._too_long(verdict.draft, facts):
-            return settle(await self._shortened(verdict.draft, facts), facts, prompt.key, self._cache)
-        if verdict.repair:
+        if verdict.repair and not self._only_too_long(verdict, facts):
             # The repair repeats the conversation as sent: the shrunk one after a context error.
             repair = (*sent.messages, Message("assistant", completion.content), repair_message(verdict.repair))
             completion = await self._ask(repair, count_messages(repair, self._counter), facts.target)
             verdict = await judge(completion, facts, self._settings, self._mood)
+        if verdict.draft is not None and self._only_too_long(verdict, facts):
+            verdict = await self._shortened(verdict.draft, facts)
         return settle(verdict, facts, prompt.key, self._cache)
 
-    def _too_long(self, draft: DocstringDraft, facts: FunctionFacts) -> tuple[str, ...]:
-        return tuple(fit_problems(draft, facts, self._line_length))
+    def _only_too_long(self, verdict: Verdict, facts: FunctionFacts) -> bool:
+        """Whether the summary's length is the draft's one problem: a shortening request, not a repair."""
+        if verdict.draft is None or not verdict.repair:
+            return False
+        return verdict.repair == tuple(fit_problems(verdict.draft, facts, self._line_length))
 
     async def _shortened(self, draft: DocstringDraft, facts: FunctionFacts) -> Verdict:
         """The verdict on `draft` once a small plain-text request rewrote its summary, too long and nothing else."""

@@ -35,7 +35,7 @@ _CLAUSE = re.compile(
     re.IGNORECASE,
 )
 # Without a comma, only a phrase that says how, never which or when.
-_PHRASE = re.compile(r"\s+(?=(?:according to|using|via|in order to)\b)", re.IGNORECASE)
+_PHRASE = re.compile(r"\s+(?=(?:according to|using|via|in order to|by \w+ing)\b)", re.IGNORECASE)
 # A sentence does not end on these: the cut would leave it dangling.
 _DANGLING_WORDS = "a an the and or but of to for from with by in on at as into onto via its their this that these those"
 _DANGLING = frozenset(_DANGLING_WORDS.split())
