@@ -80,6 +80,14 @@ def _complete(candidate: str) -> bool:
     return len(words) >= _MIN_WORDS and words[-1].lower() not in _DANGLING
 
 
+def word_budget(sentence: str, limit: int) -> int:
+    """The words a summary of `limit` characters holds, at seven a word with its space; fewer than `sentence` has.
+
+    Small models count words better than characters.
+    """
+    return max(3, min(limit // 7, len(sentence.split()) - 2))
+
+
 def shortening_request(summary: str, limit: int) -> tuple[Message, Message]:
     """A small plain-text request for `summary` rewritten to fit `limit` characters.
 
@@ -87,11 +95,11 @@ def shortening_request(summary: str, limit: int) -> tuple[Message, Message]:
     again, word for word (bench/README.md, quality); asked for one shorter
     sentence, with nothing else to copy, it writes one.
     """
-    words = max(3, min(limit // 7, len(summary.split()) - 2))
+    sentence = first_sentence(summary)
     ask = (
-        f"Rewrite this docstring summary in at most {words} words and {limit} characters. Keep it true: "
-        "drop detail, never add any. Start with a verb in the imperative mood (\"Return\", not \"Returns\").\n\n"
-        f"{first_sentence(summary)}"
+        f"Rewrite this docstring summary in at most {word_budget(sentence, limit)} words and {limit} characters. "
+        "Keep it true: drop detail, never add any. Start with a verb in the imperative mood "
+        f'("Return", not "Returns").\n\n{sentence}'
     )
     return Message("system", SHORTENING_SYSTEM), Message("user", ask)
 

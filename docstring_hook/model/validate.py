@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from docstring_hook.datatypes import DocstringDraft, FunctionFacts, TargetKind
+from docstring_hook.model.shorten import word_budget
 from docstring_hook.sentences import first_sentence
 
 SUMMARY_LIMIT = 200
@@ -54,9 +55,7 @@ def fit_problems(draft: DocstringDraft, facts: FunctionFacts, line_length: int) 
     limit = summary_limit(facts, line_length)
     if len(sentence) <= limit:
         return []
-    # Small models count words better than characters: the words the room holds, at
-    # seven characters a word with its space, and fewer than the draft used.
-    words = max(3, min(max(limit, 0) // 7, len(sentence.split()) - 2))
+    words = word_budget(sentence, max(limit, 0))
     problem = (
         f"the summary sentence is {len(sentence)} characters; at this indentation the project's lines "
         f"({line_length} columns) hold {max(limit, 0)}: write a shorter summary of at most {words} words"
