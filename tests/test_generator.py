@@ -120,15 +120,16 @@ def test_an_invalid_reply_gets_one_repair_listing_its_problems() -> None:
 
 
 def test_a_summary_not_in_the_imperative_mood_gets_a_repair() -> None:
-    completer = ScriptedCompleter({**GOOD, "summary": "This function adds two numbers."}, GOOD)
+    completer = ScriptedCompleter({**GOOD, "summary": "This function is used to add two numbers."}, GOOD)
     generated, _ = generate(completer)
     assert generated.outcome.status is Status.DOCUMENTED and generated.draft is not None
     assert generated.draft.summary == "Add two numbers."
     assert 'imperative mood ("Return ...", not "This ...")' in completer.requests[1][3].content
 
 
-def test_a_summary_wrong_only_by_its_verbs_s_is_mended_without_a_second_request() -> None:
-    completer = ScriptedCompleter({**GOOD, "summary": "Adds two numbers."})
+@pytest.mark.parametrize("summary", ["Adds two numbers.", "This function adds two numbers."])
+def test_a_summary_wrong_only_by_its_verbs_s_is_mended_without_a_second_request(summary: str) -> None:
+    completer = ScriptedCompleter({**GOOD, "summary": summary})
     generated, _ = generate(completer)
     assert generated.outcome.status is Status.DOCUMENTED and generated.draft is not None
     assert generated.draft.summary == "Add two numbers." and len(completer.requests) == 1

@@ -66,6 +66,10 @@ def test_many_summaries_judged_at_once_get_the_verdict_of_each_alone() -> None:
         ("Normalizes the path.", ["Normalize the path."]),
         ("Uses the cache.", ["Use the cache."]),
         ("Has the file changed.", []),
+        ("This function raises an error.", ["Raises an error.", "Raise an error."]),
+        ("The method will return the key.", ["Return the key."]),
+        ("This function is used to add.", []),
+        ("This function", []),
         ("Remove the file.", []),
         ("Process the queue.", []),
         ("Status of the job.", []),
@@ -85,7 +89,9 @@ def test_imperative_candidates_undo_the_third_person_s(summary: str, candidates:
         ("Caches the result.", "Cache the result.", False),
         ("Fetches the page.", "Fetch the page.", False),
         ("Does the work.", "Do the work.", False),
-        ("This function removes the file.", "This function removes the file.", True),
+        ("This function removes the file.", "Remove the file.", False),
+        ("This function raises an error with the given message.", "Raise an error with the given message.", False),
+        ("This function is used to remove the file.", "This function is used to remove the file.", True),
     ],
 )
 def test_a_summary_wrong_only_by_its_verbs_s_is_mended_and_ruff_agrees(
@@ -95,3 +101,12 @@ def test_a_summary_wrong_only_by_its_verbs_s_is_mended_and_ruff_agrees(
     verdict = asyncio.run(judge(Completion(reply, "stop", 1, 1), facts, Settings(style=Style.GOOGLE)))
     assert verdict.draft is not None and verdict.draft.summary == summary
     assert any("imperative mood" in p for p in verdict.problems) is mood_problem_left
+
+
+def test_a_class_summary_is_not_held_to_the_imperative_mood() -> None:
+    # D401 judges functions and methods; a class's docstring says what an instance is.
+    facts = FunctionFacts(Target("m.py", "Loader", 1, TargetKind.CLASS), "class Loader:\n    pass\n")
+    reply = '{"summary": "Loads templates from a package.", "description": "", "params": [], "returns": null, "yields": null, "raises": []}'
+    verdict = asyncio.run(judge(Completion(reply, "stop", 1, 1), facts, Settings(style=Style.GOOGLE)))
+    assert verdict.draft is not None and verdict.draft.summary == "Loads templates from a package."
+    assert verdict.problems == ()

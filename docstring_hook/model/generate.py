@@ -25,7 +25,7 @@ from docstring_hook.datatypes import (
 from docstring_hook.errors import FatalAPIError
 from docstring_hook.model.budget import RunBudget
 from docstring_hook.model.cache import Claim, DraftCache, cached_draft
-from docstring_hook.model.judge import Generated, Verdict, judge, judge_draft, settle
+from docstring_hook.model.judge import Generated, Verdict, judge, judge_draft, settle, wants_imperative
 from docstring_hook.model.mood import MoodJudge
 from docstring_hook.model.names import restates
 from docstring_hook.model.pacing import Pacer
@@ -211,7 +211,8 @@ class Generator:
 
     async def _shortened(self, draft: DocstringDraft, facts: FunctionFacts) -> Verdict:
         """The verdict on `draft` once a small plain-text request rewrote its summary, too long and nothing else."""
-        request = shortening_request(draft.summary, summary_limit(facts, self._line_length))
+        imperative = wants_imperative(facts, self._settings)
+        request = shortening_request(draft.summary, summary_limit(facts, self._line_length), imperative=imperative)
         completion = await self._ask(request, count_messages(request, self._counter), facts.target, plain=True)
         summary = shortened_summary(completion.content)
         return await judge_draft(dataclasses.replace(draft, summary=summary), facts, self._settings, self._mood)

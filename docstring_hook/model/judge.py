@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from docstring_hook.config import Settings
-from docstring_hook.datatypes import DocstringDraft, FunctionFacts, Outcome, Reason, Status, Style
+from docstring_hook.datatypes import DocstringDraft, FunctionFacts, Outcome, Reason, Status, Style, TargetKind
 from docstring_hook.model.cache import DraftCache
 from docstring_hook.model.mood import MoodJudge, imperative_candidates
 from docstring_hook.model.names import RESTATES_PROBLEM, restates, unknown_name_problems, unknown_names
@@ -84,11 +84,16 @@ async def judge_draft(
 ) -> Verdict:
     """A draft's problems, after mending what needs no request (the verb's "-s", a trailing clause)."""
     problem = None
-    if settings.style.concrete in IMPERATIVE_STYLES:
+    if wants_imperative(facts, settings):
         draft, problem = await _in_mood(draft, mood or MoodJudge())
     draft = _fitted(draft, summary_limit(facts, settings.line_length))
     problems = check(draft, facts, line_length=settings.line_length) + ((problem,) if problem else ())
     return Verdict(draft, problems, unknown_names(draft, facts), restates(draft.summary, facts))
+
+
+def wants_imperative(facts: FunctionFacts, settings: Settings) -> bool:
+    """Whether the summary must be in the imperative mood: D401 judges functions and methods, never classes."""
+    return settings.style.concrete in IMPERATIVE_STYLES and facts.target.kind is not TargetKind.CLASS
 
 
 async def _in_mood(draft: DocstringDraft, mood: MoodJudge) -> tuple[DocstringDraft, str | None]:

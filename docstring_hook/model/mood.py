@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import re
 import subprocess
 from collections.abc import Iterable
 
@@ -29,11 +30,36 @@ def imperative_candidates(summary: str) -> list[str]:
     """`summary` with its first word's third-person "-s" undone, in the order to try them.
 
     "Removes" -> "Remove", "Matches" -> "Match", "Applies" -> "Apply",
-    "Does" -> "Do". Only candidates: D401 decides which, if any, is the
-    imperative. D401 passes a word it does not know, so the spelling rules
-    of English pick the form first ("Does" is never tried as "Doe").
+    "Does" -> "Do". A summary that speaks of "This function ..." loses that
+    subject first ("This function raises ..." -> "Raise ..."). Only
+    candidates: D401 decides which, if any, is the imperative. D401 passes a
+    word it does not know, so the spelling rules of English pick the form
+    first ("Does" is never tried as "Doe"), and a subject followed by "is",
+    "has" or a modal verb is left alone ("This function is used to ...").
     """
-    word, space, rest = summary.strip().partition(" ")
+    text = summary.strip()
+    subject = _SUBJECT.match(text)
+    if subject is not None:
+        rest = text[subject.end() :]
+        if not rest or rest.split(maxsplit=1)[0].lower() in _NOT_AN_ACTION:
+            return []
+        text = rest[0].upper() + rest[1:]
+        return [text, *_undone(text)]
+    return _undone(text)
+
+
+# "This function", "The method will", ...: a subject a small model puts before the verb.
+_SUBJECT = re.compile(
+    r"(?:this|the)\s+(?:function|method|helper|routine|coroutine|generator|property|decorator|callback|wrapper)"
+    r"\s+(?:will\s+|simply\s+)?",
+    re.IGNORECASE,
+)
+_NOT_AN_ACTION_WORDS = "is are was were has have can could should would may might must shall"
+_NOT_AN_ACTION = frozenset(_NOT_AN_ACTION_WORDS.split())
+
+
+def _undone(text: str) -> list[str]:
+    word, space, rest = text.partition(" ")
     lower = word.lower()
     if not word.isalpha() or not lower.endswith("s") or lower.endswith(("ss", "us", "is", "as")):
         return []

@@ -88,7 +88,7 @@ def word_budget(sentence: str, limit: int) -> int:
     return max(3, min(limit // 7, len(sentence.split()) - 2))
 
 
-def shortening_request(summary: str, limit: int) -> tuple[Message, Message]:
+def shortening_request(summary: str, limit: int, *, imperative: bool = True) -> tuple[Message, Message]:
     """A small plain-text request for `summary` rewritten to fit `limit` characters.
 
     Asked to repair its whole answer, a small model sends the same answer
@@ -96,11 +96,12 @@ def shortening_request(summary: str, limit: int) -> tuple[Message, Message]:
     sentence, with nothing else to copy, it writes one.
     """
     sentence = first_sentence(summary)
-    ask = (
-        f"Rewrite this docstring summary in at most {word_budget(sentence, limit)} words and {limit} characters. "
-        "Keep it true: drop detail, never add any. Start with a verb in the imperative mood "
-        f'("Return", not "Returns").\n\n{sentence}'
-    )
+    rules = [
+        f"Rewrite this docstring summary in at most {word_budget(sentence, limit)} words and {limit} characters.",
+        "Keep it true: drop detail, never add any.",
+        *(['Start with a verb in the imperative mood ("Return", not "Returns").'] if imperative else []),
+    ]
+    ask = " ".join(rules) + f"\n\n{sentence}"
     return Message("system", SHORTENING_SYSTEM), Message("user", ask)
 
 
