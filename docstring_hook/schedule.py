@@ -18,7 +18,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from docstring_hook.datatypes import DocstringDraft, FunctionFacts, Style, Target
-from docstring_hook.model.generate import Generated, Generator
+from docstring_hook.model.generate import Generator
+from docstring_hook.model.judge import Generated
 from docstring_hook.modules import RepositoryModules
 from docstring_hook.order import components
 from docstring_hook.redact import redact

@@ -26,7 +26,7 @@ from pathlib import Path
 from docstring_hook.callers import CallIndex, CallSites, call_sites
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import Style
-from docstring_hook.repo.files import UnreadableFile, discover, read_source
+from docstring_hook.repo.files import UnreadableFile, discover, read_source, replace_atomically
 from docstring_hook.source.definitions import walk_definitions
 from docstring_hook.source.names import file_symbols, module_parts
 from docstring_hook.source.styles import choose, style_of
@@ -161,8 +161,6 @@ def _write_entry(entry: Path, found: _FileSurvey) -> None:
     }
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
-        temporary = entry.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(data, ensure_ascii=True))
-        os.replace(temporary, entry)
+        replace_atomically(entry, json.dumps(data, ensure_ascii=True).encode())
     except OSError:
         pass  # a cache is an optimisation, never a reason to fail

@@ -12,6 +12,7 @@ from docstring_hook.repo.files import (
     discover,
     is_excluded,
     read_source,
+    replace_atomically,
     write_atomic,
 )
 
@@ -92,3 +93,12 @@ def test_discover_walks_outside_git_and_applies_excludes_to_explicit_files(tmp_p
     make_tree(tmp_path, ["a.py", "build/b.py", "gen/c.py"])
     found = discover([str(tmp_path), str(tmp_path / "gen" / "c.py")], str(tmp_path), ["build", "gen"])
     assert [Path(p).relative_to(tmp_path).as_posix() for p in found] == ["a.py"]
+
+
+@pytest.mark.parametrize("durable", [False, True])
+def test_the_tools_own_files_are_replaced_whole_and_leave_no_temporary(tmp_path: Path, durable: bool) -> None:
+    state = tmp_path / "state.json"
+    state.write_bytes(b"old")
+    replace_atomically(state, b"new", durable=durable)
+    assert state.read_bytes() == b"new"
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]

@@ -17,7 +17,8 @@ from docstring_hook.datatypes import DocstringDraft, Reason, Status, Usage
 from docstring_hook.errors import FatalAPIError
 from docstring_hook.model.budget import RunBudget
 from docstring_hook.model.cache import Claim
-from docstring_hook.model.generate import Generated, Generator
+from docstring_hook.model.generate import Generator
+from docstring_hook.model.judge import Generated
 from docstring_hook.model.pacing import Pacer
 from docstring_hook.model.request import request_for
 from docstring_hook.model.tokens import EstimatingCounter

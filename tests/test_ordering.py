@@ -27,7 +27,8 @@ from docstring_hook.datatypes import (
     TargetKind,
 )
 from docstring_hook.errors import ConfigError
-from docstring_hook.model.generate import Generated, Generator
+from docstring_hook.model.generate import Generator
+from docstring_hook.model.judge import Generated
 from docstring_hook.modules import RepositoryModules
 from docstring_hook.prepare import prepare_file
 from docstring_hook.scan import ScannedFile, scan_file

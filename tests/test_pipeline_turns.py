@@ -47,7 +47,8 @@ def test_the_first_request_leaves_before_the_other_files_are_prepared(
 
     monkeypatch.setattr(pipeline, "prepare_file", noted)
     for n in range(FILES):
-        (tmp_path / f"m{n}.py").write_text("def add(a, b):\n    return a + b\n")
+        # Each file its own function: the same code would share one cached answer.
+        (tmp_path / f"m{n}.py").write_text(f"def add(a, b):\n    return a + b + {n}\n")
     settings = Settings(root=str(tmp_path))
     found = collect(sorted(str(p) for p in tmp_path.glob("*.py")), settings)
     generator = Generator(

@@ -18,13 +18,13 @@ import contextlib
 import dataclasses
 import hashlib
 import json
-import os
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from docstring_hook.repo.files import replace_atomically
 
 MISSING = {
     "expired": "the batch expired before this request ran: run again to send it again",
@@ -106,18 +106,7 @@ def save(path: Path, job: Job) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     document = {"version": STATE_VERSION, **dataclasses.asdict(job)}
     document["targets"] = {key: list(names) for key, names in job.targets.items()}
-    data = json.dumps(document, indent=1).encode()
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".state-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    replace_atomically(path, json.dumps(document, indent=1).encode(), durable=True)
 
 
 def forget(path: Path) -> None:

@@ -12,11 +12,8 @@ write (full disk, read-only folder) returns False instead of raising.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Protocol
@@ -27,6 +24,7 @@ from docstring_hook.datatypes import DocstringDraft, FunctionFacts
 from docstring_hook.model.draftjson import draft_from_json, draft_to_json, record
 from docstring_hook.model.names import unknown_names
 from docstring_hook.model.validate import check
+from docstring_hook.repo.files import replace_atomically
 
 FORMAT_VERSION = 1
 ENV_VARIABLE = "DOCSTRING_HOOK_CACHE_DIR"
@@ -232,25 +230,9 @@ def _stored(path: Path, data: bytes) -> bool:
     """Write `data` to `path` atomically; False (never an exception) when the disk refuses."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(path, data)
+        replace_atomically(path, data)
     except OSError:
         return False
     return True
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    # The temporary name never ends in ".json", so readers cannot open it.
-    fd, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
 
 

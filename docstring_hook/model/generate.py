@@ -37,8 +37,6 @@ from docstring_hook.model.tokens import TokenCounter, count_messages
 from docstring_hook.model.types import Completer, Completion, Message, RejectedRequest, TransientError
 from docstring_hook.model.validate import fit_problems, summary_limit
 
-__all__ = ["LASTING_FAILURES", "Generated", "Generator", "settle"]
-
 LASTING_FAILURES = frozenset({Reason.INVALID_REPLY, Reason.UNKNOWN_NAME, Reason.CONTENT_FILTER})
 """Failures that asking again with the same prompt would repeat: remembered, not asked again."""
 

@@ -87,6 +87,25 @@ def write_atomic(path: str, data: bytes, expected: SourceFile | None = None) -> 
         raise
 
 
+def replace_atomically(path: Path, data: bytes, *, durable: bool = False) -> None:
+    """Write one of the tool's own files (cache entries, saved state) at once: a reader sees old or new, never half.
+
+    The temporary name ends in ".tmp", so a reader looking for the real
+    name never opens it. `durable` flushes it to the disk before the rename.
+    """
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            if durable:
+                os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def _unchanged(target: Path, expected: SourceFile) -> bool:
     try:
         identity = _identity(target.stat())
