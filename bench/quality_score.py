@@ -2,7 +2,11 @@
 
 Every docstring, written by the tool or by a human (the control), is read
 back with docstring_parser (its style detected) and judged against the
-facts the tool itself derives from the stripped code (`describe_file`):
+facts the tool itself derives from the stripped code (`describe_file`).
+docstring_parser has no reader for PEP 257's own layout (`name -- text`
+under an "Arguments:" heading, as in the PEP's `complex` example), so a
+docstring in which it finds no section is read by `pep257_draft`, a reader
+of that layout written here apart from the tool's renderer:
 
 - parameter accuracy: the documented parameter names equal the
   signature's (self/cls left out; a class's are its `__init__`'s);
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 import statistics
 import sys
 from collections.abc import Iterable, Sequence
@@ -79,10 +84,64 @@ def draft_of(parsed: docstring_parser.Docstring) -> DocstringDraft:
     )
 
 
-def judge(text: str, facts: FunctionFacts, repo_names: frozenset[str]) -> Judged:
-    """Score one docstring (cleaned text) against the facts of the code it documents."""
+_PEP257_HEADING = re.compile(r"(?i)(arguments|keyword arguments|returns|return value|yields|raises|exceptions):")
+_PEP257_ENTRY = re.compile(r"(?P<name>\*{0,2}\w+) -- (?P<text>.*)")
+
+
+def pep257_draft(text: str) -> DocstringDraft | None:
+    """The docstring as a draft, read in PEP 257's layout; None when it has none of its headings.
+
+    A heading line ("Arguments:", "Keyword arguments:", "Returns:", "Yields:",
+    "Raises:") starts a block that runs to the next blank line; in the
+    argument and exception blocks a line `name -- text` starts an entry and
+    other lines continue it.
+    """
+    lines = text.strip().split("\n")
+    blocks: dict[str, list[list[str]]] = {}
+    prose: list[str] = []
+    current: list[list[str]] | None = None
+    for line in lines:
+        heading = _PEP257_HEADING.fullmatch(line.strip())
+        if heading:
+            current = blocks.setdefault(heading.group(1).lower().split()[-1], [])
+        elif not line.strip():
+            prose += [] if current is not None else [""]
+            current = None
+        elif current is None:
+            prose.append(line)
+        elif (entry := _PEP257_ENTRY.fullmatch(line.strip())) or not current:
+            current.append([entry.group("name"), entry.group("text")] if entry else ["", line.strip()])
+        else:
+            current[-1][-1] += " " + line.strip()
+    if not blocks:
+        return None
+    summary, _, description = "\n".join(prose).strip().partition("\n\n")
+
+    def result(name: str) -> str | None:
+        return " ".join(t for _, t in blocks[name]) if name in blocks else None
+
+    return DocstringDraft(
+        summary=" ".join(summary.split()),
+        description=description.strip(),
+        params=tuple(ParamDoc(_clean(n), t) for n, t in blocks.get("arguments", [])),
+        returns=result("returns") or result("value"),
+        yields=result("yields"),
+        raises=tuple(RaisesDoc(n, t) for n, t in blocks.get("raises", []) + blocks.get("exceptions", [])),
+    )
+
+
+def read(text: str) -> DocstringDraft:
+    """The docstring as a draft: docstring_parser's reading, or PEP 257's layout where that finds no section."""
     parsed = docstring_parser.parse(text)
     draft = draft_of(parsed)
+    if parsed.meta:
+        return draft
+    return pep257_draft(text) or draft
+
+
+def judge(text: str, facts: FunctionFacts, repo_names: frozenset[str]) -> Judged:
+    """Score one docstring (cleaned text) against the facts of the code it documents."""
+    draft = read(text)
     documented = {p.name for p in draft.params}
     signature = {p.name for p in facts.params}
     is_class = facts.target.kind is TargetKind.CLASS
@@ -98,13 +157,13 @@ def judge(text: str, facts: FunctionFacts, repo_names: frozenset[str]) -> Judged
     missing = []
     if not draft.summary.strip():
         missing.append("summary")
-    if signature and not parsed.params:
+    if signature and not draft.params:
         missing.append("Args")
     if facts.returns_value and not is_class and not has_returns:
         missing.append("Returns")
     if facts.is_generator and not has_yields:
         missing.append("Yields")
-    if facts.raises and not parsed.raises:
+    if facts.raises and not draft.raises:
         missing.append("Raises")
     mentioned = tuple(names.code_names(" \n".join(names._texts(draft))))
     return Judged(

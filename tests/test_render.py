@@ -27,6 +27,7 @@ from docstring_hook.datatypes import (
     TargetKind,
 )
 from docstring_hook.source.render import _literal, render
+from docstring_hook.source.styles import style_of
 
 GOOGLE = RenderOptions(style=Style.GOOGLE)
 NUMPY = RenderOptions(style=Style.NUMPY)
@@ -263,16 +264,39 @@ CASES = [
         """Return the sum.
 
         Adds two numbers.
+
+        Arguments:
+        a -- The first.
+        b -- The second.
+
+        Returns:
+        The total.
+
+        Raises:
+        ValueError -- If a is negative.
         """
         ''',
-        id="pep257 has no sections",
+        id="pep257 as in its complex example, no types",
     ),
     pytest.param(
-        DocstringDraft("Return the sum.", params=(ParamDoc("a", "The first."),), returns="The total."),
-        ADD,
-        PEP257,
-        '"""Return the sum."""',
-        id="pep257 with only sections is a one-liner",
+        DocstringDraft("Yield the parts.", params=(ParamDoc("text", LONG),), yields="Each part."),
+        facts(Param("text", annotation="str"), returns="Iterator[str]"),
+        options(PEP257, include_types=True, line_length=40),
+        '''
+        """Yield the parts.
+
+        Arguments:
+        text -- Wrap this text Wrap this
+            text Wrap this text Wrap this
+            text Wrap this text Wrap this
+            text Wrap this text Wrap this
+            text
+
+        Yields:
+        Each part.
+        """
+        ''',
+        id="pep257 entries hang under their name",
     ),
     pytest.param(
         DocstringDraft(
@@ -928,3 +952,10 @@ def test_rendered_module_passes_ruff_and_black(style: Style, include_types: bool
     ]
     for result in checks:
         assert result.returncode == 0, f"{result.args}\n{result.stdout}{result.stderr}\n{source}"
+
+
+@pytest.mark.parametrize("style", WRITTEN, ids=[style.value for style in WRITTEN])
+def test_what_a_style_writes_counts_as_that_style(style: Style) -> None:
+    # `style = "auto"` reads the tool's own docstrings too: writing must not tip a repository to another style.
+    rendered = render(FULL_DRAFT, ADD, RenderOptions(style=style))
+    assert style_of(rendered.value) is style

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from docstring_hook.datatypes import (
@@ -145,44 +145,18 @@ def _result(text: str | None, kind: str | None, clean: Callable[[str], str]) -> 
 
 
 def _styled(sections: _Sections, style: Style, width: int) -> list[list[str]]:
-    if style is Style.GOOGLE:
-        return _google(sections, width)
-    if style is Style.NUMPY:
-        return _numpy(sections, width)
     if style is Style.SPHINX:
         return [_sphinx(sections, width)]
-    return []
-
-
-def _google(sections: _Sections, width: int) -> list[list[str]]:
-    def section(title: str, entries: Iterable[_Entry | None]) -> list[str]:
-        lines = [prefixed(_LEVEL, line) for e in entries if e for line in _google_entry(e, width - len(_LEVEL))]
-        return [f"{title}:", *lines] if lines else []
-
-    return [
-        section("Args", sections.params),
-        section("Returns", [sections.returns]),
-        section("Yields", [sections.yields]),
-        section("Raises", sections.raises),
-    ]
+    heading, entry, titles = _TITLED[style.concrete]
+    groups = (sections.params, [sections.returns], [sections.yields], sections.raises)
+    blocks = ([line for e in group if e for line in entry(e, width)] for group in groups)
+    return [[*heading(title), *lines] if lines else [] for title, lines in zip(titles, blocks, strict=True)]
 
 
 def _google_entry(entry: _Entry, width: int) -> list[str]:
     label = f"{entry.name} ({entry.type})" if entry.name and entry.type else entry.name or entry.type or ""
-    return layout(entry.text, width, f"{label}: " if label else "", _LEVEL)
-
-
-def _numpy(sections: _Sections, width: int) -> list[list[str]]:
-    def section(title: str, entries: Iterable[_Entry | None]) -> list[str]:
-        lines = [line for e in entries if e for line in _numpy_entry(e, width)]
-        return [title, "-" * len(title), *lines] if lines else []
-
-    return [
-        section("Parameters", sections.params),
-        section("Returns", [sections.returns]),
-        section("Yields", [sections.yields]),
-        section("Raises", sections.raises),
-    ]
+    lines = layout(entry.text, width - len(_LEVEL), f"{label}: " if label else "", _LEVEL)
+    return [prefixed(_LEVEL, line) for line in lines]
 
 
 def _numpy_entry(entry: _Entry, width: int) -> list[str]:
@@ -192,6 +166,24 @@ def _numpy_entry(entry: _Entry, width: int) -> list[str]:
         # description reads better than a made-up type and D4xx accept it.
         return layout(entry.text, width)
     return [head, *(prefixed(_LEVEL, line) for line in layout(entry.text, width - len(_LEVEL)))]
+
+
+def _pep257_entry(entry: _Entry, width: int) -> list[str]:
+    """PEP 257's own layout, from its `complex` example: `name -- text` under the heading, no type.
+
+    No other style's parser reads entries at their heading's indentation as
+    sections, so a repository written this way still counts as pep257 for
+    `style = "auto"`.
+    """
+    return layout(entry.text, width, f"{entry.name} -- " if entry.name else "", _LEVEL)
+
+
+_Heading = Callable[[str], list[str]]
+_TITLED: dict[Style, tuple[_Heading, Callable[[_Entry, int], list[str]], tuple[str, ...]]] = {
+    Style.GOOGLE: (lambda title: [f"{title}:"], _google_entry, ("Args", "Returns", "Yields", "Raises")),
+    Style.NUMPY: (lambda title: [title, "-" * len(title)], _numpy_entry, ("Parameters", "Returns", "Yields", "Raises")),
+    Style.PEP257: (lambda title: [f"{title}:"], _pep257_entry, ("Arguments", "Returns", "Yields", "Raises")),
+}
 
 
 def _sphinx(sections: _Sections, width: int) -> list[str]:
