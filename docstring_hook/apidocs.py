@@ -93,9 +93,45 @@ def _docstring(text: str) -> list[str]:
         _item("returns" if not r.is_generator else "yields", r.type_name, r.description) for r in parsed.many_returns
     ]
     items += [_item("raises", r.type_name, r.description) for r in parsed.raises]
+    if not items:
+        # docstring_parser has no reader for PEP 257's own `name -- text` layout.
+        lines, items = _pep257(text)
     if items:
         lines += ["", *items] if lines else items
     return lines or _prose(text)
+
+
+_PEP257_HEADING = re.compile(r"(?i)(arguments|keyword arguments|returns|yields|raises):")
+_PEP257_ENTRY = re.compile(r"(\*{0,2}\w+) -- (.*)")
+
+
+def _pep257(text: str) -> tuple[list[str], list[str]]:
+    """The prose and the section items of a docstring in PEP 257's layout (as the pep257 style writes it)."""
+    prose: list[str] = []
+    items: list[str] = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        heading, *rest = block.strip().splitlines()
+        match = _PEP257_HEADING.fullmatch(heading.strip())
+        if match is None or not rest:
+            prose.append(block)
+            continue
+        kind = match.group(1).lower().split()[-1]
+        entries: list[list[str]] = []
+        for line in rest:
+            entry = _PEP257_ENTRY.fullmatch(line.strip())
+            if entry and kind in ("arguments", "raises"):
+                entries.append([entry.group(1), entry.group(2)])
+            elif entries:
+                entries[-1][1] += " " + line.strip()
+            else:
+                entries.append(["", line.strip()])
+        if kind == "arguments":
+            items += [_item(name, None, said) for name, said in entries]
+        elif kind == "raises":
+            items += [_item("raises", name or None, said) for name, said in entries]
+        else:
+            items.append(_item(kind, None, " ".join(said for _, said in entries)))
+    return _prose("\n\n".join(prose)), items
 
 
 def _item(name: str, kind: str | None, description: str | None) -> str:

@@ -72,3 +72,36 @@ def test_test_modules_and_setup_py_are_left_out_unless_asked() -> None:
     files = [("tests/test_boxes.py", MODULE), ("setup.py", MODULE), ("pkg/boxes.py", MODULE)]
     assert "test_boxes" not in api_markdown(files) and "setup.py" not in api_markdown(files)
     assert "## `tests/test_boxes.py`" in api_markdown(files, include_tests=True)
+
+
+PEP257_MODULE = '''\
+def scale(values, factor):
+    """Multiply each value by the factor.
+
+    Keep the order.
+
+    Arguments:
+    values -- The numbers to scale.
+    factor -- What each number is multiplied by,
+        never zero.
+
+    Returns:
+    The scaled numbers.
+
+    Raises:
+    ValueError -- When the factor is zero.
+    """
+'''
+
+
+def test_pep257_arguments_become_the_same_items_as_other_styles_sections() -> None:
+    parsed = MarkdownIt("commonmark").parse(api_markdown([("scale.py", PEP257_MODULE)]))
+    items = [parsed[i + 2].content for i, t in enumerate(parsed) if t.type == "list_item_open"]
+    assert items == [
+        "`values`: The numbers to scale.",
+        "`factor`: What each number is multiplied by, never zero.",
+        "`returns`: The scaled numbers.",
+        "`raises` (`ValueError`): When the factor is zero.",
+    ]
+    paragraphs = [parsed[i + 1].content for i, t in enumerate(parsed) if t.type == "paragraph_open"]
+    assert paragraphs[:2] == ["Multiply each value by the factor.", "Keep the order."]
