@@ -148,6 +148,26 @@ def test_a_reply_with_problems_is_repaired_in_a_second_small_batch(fake: FakeAzu
     assert "Your answer has these problems" in repair["messages"][-1]["content"]
 
 
+LONG_SUMMARY = "Add the first number to the second number and give back the total that the two numbers make together."
+
+
+def test_a_summary_too_long_and_nothing_else_gets_the_small_shortening_request_in_the_second_batch(
+    fake: FakeAzure, module: Path
+) -> None:
+    draft = {"summary": LONG_SUMMARY, "description": "", "returns": {"type": None, "description": "The sum."},
+             "params": [{"name": "a", "type": None, "description": "A number."},
+                        {"name": "b", "type": None, "description": "Another."}], "yields": None, "raises": []}
+    fake.script("add", [Fault.reply(json.dumps(draft))])
+    fake.script("", [Fault.reply("Add the two numbers.")])  # the shortening request names no target
+    assert main(["--batch", "pkg"]) == 1
+    assert fake.batch.created == 2
+    shortening = [r.body for r in fake.requests if r.path.startswith("batch:") and r.target is None]
+    assert len(shortening) == 1 and shortening[0] is not None and "response_format" not in shortening[0]
+    assert LONG_SUMMARY in shortening[0]["messages"][-1]["content"]
+    added = next(n for n in ast.parse(module.read_text()).body if isinstance(n, ast.FunctionDef) and n.name == "add")
+    assert (ast.get_docstring(added) or "").startswith("Add the two numbers.\n\nArgs:\n    a: A number.")
+
+
 def test_a_repair_that_still_fails_is_remembered(
     fake: FakeAzure, module: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

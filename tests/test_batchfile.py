@@ -105,8 +105,9 @@ def test_the_saved_job_reads_back_as_written(tmp_path: Path) -> None:
         "https://x.openai.azure.com",
         "dep",
         (Part(("k1", "k2"), file_id="file-1", batch_id="batch_1", status="in_progress"),
-         Part(("k3",), repair=True, held=True, repairs={"k3": ("reply", "problem")})),
-        {"k1": ("a.py:1: f",), "k2": ("a.py:5: g", "b.py:5: g"), "k3": ("c.py:1: h",)},
+         Part(("k3", "k4"), repair=True, held=True, repairs={"k3": ("reply", "problem"), "k4": ("reply", "summary")},
+              shorten=("k4",))),
+        {"k1": ("a.py:1: f",), "k2": ("a.py:5: g", "b.py:5: g"), "k3": ("c.py:1: h",), "k4": ("d.py:1: i",)},
         created=1.5,
     )
     batchstate.save(path, job)

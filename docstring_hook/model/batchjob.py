@@ -24,16 +24,16 @@ from docstring_hook.config import Settings
 from docstring_hook.datatypes import FunctionFacts, Outcome, Reason, Status, Target, Usage
 from docstring_hook.model import batchfile, batchstate
 from docstring_hook.model.batchapi import BatchAPI, BatchInfo, UnknownBatch
+from docstring_hook.model.batchrepair import RepairRound, judge_answer, line_messages
 from docstring_hook.model.batchstate import Job, Part
 from docstring_hook.model.body import chat_body, is_reasoning
 from docstring_hook.model.cache import DraftCache
 from docstring_hook.model.generate import LASTING_FAILURES
-from docstring_hook.model.judge import judge, settle
+from docstring_hook.model.judge import settle
 from docstring_hook.model.mood import judge_many
-from docstring_hook.model.prompt import repair_message
 from docstring_hook.model.reply import InvalidReply, parse_reply
 from docstring_hook.model.request import Prompt
-from docstring_hook.model.types import Message, TransientError
+from docstring_hook.model.types import TransientError
 
 
 @dataclass(frozen=True)
@@ -168,10 +168,7 @@ class Driver:
         self._show(info)
 
     def _line(self, key: str, entry: Entry, part: Part) -> bytes:
-        messages: tuple[Message, ...] = entry.prompt.messages
-        if part.repair:
-            reply, *problems = part.repairs[key]
-            messages = (*messages, Message("assistant", reply), repair_message(problems))
+        messages, response_format = line_messages(entry.prompt.messages, entry.facts, part, key, self._settings)
         reasoning = is_reasoning(self._model)
         body = chat_body(
             self._model,
@@ -179,7 +176,7 @@ class Driver:
             cap_parameter="max_completion_tokens" if reasoning else "max_tokens",
             max_output_tokens=self._settings.max_output_tokens,
             temperature=None if reasoning else 0.2,
-            response_format="json_schema",
+            response_format=response_format,
         )
         return batchfile.request_line(key, self._url, body)
 
@@ -223,18 +220,18 @@ class Driver:
                 except UnknownBatch:  # deleted, or past the service's retention: its lines are missing
                     self._say(f"batch {info.id}: the service no longer has its file {file_id}")
         await asyncio.to_thread(judge_many, batchfile.summaries(answers))
-        repairs: dict[str, tuple[str, ...]] = {}
+        again = RepairRound(self._settings)
         seen: set[str] = set()
         for answer in answers:
             if answer.key in part.keys and answer.key not in seen:
                 seen.add(answer.key)
-                await self._settle(answer, part, entries, repairs)
+                await self._settle(answer, part, entries, again)
         why = batchstate.MISSING.get(info.status) or "the batch failed: " + "; ".join(m for _, m in info.errors)
         for key in part.keys:
             if key not in seen:
                 self._fail(self._entries.get(key, ()), Reason.API_ERROR, why)
         done = dataclasses.replace(part, done=True, status=info.status)
-        self._save(index, done, *([Part(tuple(repairs), repair=True, repairs=repairs)] if repairs else []))
+        self._save(index, done, *filter(None, [again.part()]))
 
     def _token_limit(self, index: int, info: BatchInfo, entries: Mapping[str, Sequence[Entry]]) -> None:
         """Azure's enqueued-token quota refused the batch: send fewer lines now, the rest once the others end."""
@@ -257,7 +254,7 @@ class Driver:
         answer: batchfile.Answer,
         part: Part,
         entries: Mapping[str, Sequence[Entry]],
-        repairs: dict[str, tuple[str, ...]],
+        again: RepairRound,
     ) -> None:
         group = entries.get(answer.key)
         if group is None:  # paid for: kept under its key, validated against the facts when a run asks for it
@@ -270,9 +267,8 @@ class Driver:
             return self._fail(group, answer.reason, answer.detail)
         self.usage.requests += 1
         self.usage.add_tokens(completion.prompt_tokens, completion.completion_tokens)
-        verdicts = [await judge(completion, entry.facts, self._settings) for entry in group]
-        if verdicts[0].repair and not part.repair and not self._cancelling:
-            repairs[answer.key] = (completion.content, *verdicts[0].repair)
+        verdicts = [await judge_answer(completion, entry.facts, part, answer.key, self._settings) for entry in group]
+        if not self._cancelling and again.ask_again(answer.key, completion.content, verdicts[0], group[0].facts, part):
             return
         for entry, verdict in zip(group, verdicts):
             outcome = settle(verdict, entry.facts, answer.key, self._cache).outcome

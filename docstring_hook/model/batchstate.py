@@ -42,7 +42,8 @@ STATE_VERSION = 1
 class Part:
     """One uploaded file and its batch: the cache keys of its lines, and how far it got.
 
-    `repair` parts hold the repair requests of replies that had problems.
+    `repair` parts hold the repair requests of replies that had problems,
+    or, for the keys in `shorten`, the small request for a shorter summary.
     `held` parts wait until no other part of the job is running (what is
     left after the enqueued-token quota refused a batch). `done` parts have
     had their results read into the cache (or their failure reported).
@@ -56,6 +57,7 @@ class Part:
     done: bool = False
     status: str = "new"
     repairs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # a repair part: (reply, *problems) by key
+    shorten: tuple[str, ...] = ()  # keys whose only problem was length: (reply, summary), asked to shorten it
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,7 @@ def _job(data: Mapping[str, Any]) -> Job:
                 done=bool(p.get("done", False)),
                 status=str(p.get("status", "new")),
                 repairs={str(k): tuple(map(str, v)) for k, v in p.get("repairs", {}).items()},
+                shorten=tuple(map(str, p.get("shorten", ()))),
             )
             for p in data["parts"]
         )

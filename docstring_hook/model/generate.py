@@ -8,7 +8,6 @@ and with plain doubles of these interfaces alike.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections import Counter
 from collections.abc import Sequence
 
@@ -25,17 +24,23 @@ from docstring_hook.datatypes import (
 from docstring_hook.errors import FatalAPIError
 from docstring_hook.model.budget import RunBudget
 from docstring_hook.model.cache import Claim, DraftCache, cached_draft
-from docstring_hook.model.judge import Generated, Verdict, judge, judge_draft, settle, wants_imperative
+from docstring_hook.model.judge import (
+    Generated,
+    Verdict,
+    judge,
+    judge_shortened,
+    only_too_long,
+    settle,
+    shortening_messages,
+)
 from docstring_hook.model.mood import MoodJudge
 from docstring_hook.model.names import restates
 from docstring_hook.model.pacing import Pacer
 from docstring_hook.model.prompt import repair_message
 from docstring_hook.model.request import Prompt, request_for
 from docstring_hook.model.retry import RetryPolicy, RunWaits, with_retries
-from docstring_hook.model.shorten import shortened_summary, shortening_request
 from docstring_hook.model.tokens import TokenCounter, count_messages
 from docstring_hook.model.types import Completer, Completion, Message, RejectedRequest, TransientError
-from docstring_hook.model.validate import fit_problems, summary_limit
 
 LASTING_FAILURES = frozenset({Reason.INVALID_REPLY, Reason.UNKNOWN_NAME, Reason.CONTENT_FILTER})
 """Failures that asking again with the same prompt would repeat: remembered, not asked again."""
@@ -74,7 +79,6 @@ class Generator:
         self._pacer = pacer
         self._budget = budget
         self._settings = settings
-        self._line_length = settings.line_length
         self._policy = policy or RetryPolicy()
         self.waits = RunWaits()
         self.usage = budget.spent
@@ -192,28 +196,20 @@ class Generator:
             sent = smaller
             completion = await self._ask(smaller.messages, smaller.tokens, facts.target)
         verdict = await judge(completion, facts, self._settings, self._mood)
-        if verdict.repair and not self._only_too_long(verdict, facts):
+        if verdict.repair and not only_too_long(verdict, facts, self._settings):
             # The repair repeats the conversation as sent: the shrunk one after a context error.
             repair = (*sent.messages, Message("assistant", completion.content), repair_message(verdict.repair))
             completion = await self._ask(repair, count_messages(repair, self._counter), facts.target)
             verdict = await judge(completion, facts, self._settings, self._mood)
-        if verdict.draft is not None and self._only_too_long(verdict, facts):
+        if verdict.draft is not None and only_too_long(verdict, facts, self._settings):
             verdict = await self._shortened(verdict.draft, facts)
         return settle(verdict, facts, prompt.key, self._cache)
 
-    def _only_too_long(self, verdict: Verdict, facts: FunctionFacts) -> bool:
-        """Whether the summary's length is the draft's one problem: a shortening request, not a repair."""
-        if verdict.draft is None or not verdict.repair:
-            return False
-        return verdict.repair == tuple(fit_problems(verdict.draft, facts, self._line_length))
-
     async def _shortened(self, draft: DocstringDraft, facts: FunctionFacts) -> Verdict:
         """The verdict on `draft` once a small plain-text request rewrote its summary, too long and nothing else."""
-        imperative = wants_imperative(facts, self._settings)
-        request = shortening_request(draft.summary, summary_limit(facts, self._line_length), imperative=imperative)
+        request = shortening_messages(draft, facts, self._settings)
         completion = await self._ask(request, count_messages(request, self._counter), facts.target, plain=True)
-        summary = shortened_summary(completion.content)
-        return await judge_draft(dataclasses.replace(draft, summary=summary), facts, self._settings, self._mood)
+        return await judge_shortened(draft, completion.content, facts, self._settings, self._mood)
 
     def _shrunk_budget(self, prompt: Prompt, context_limit: int | None) -> int:
         budget = prompt.tokens * 3 // 4

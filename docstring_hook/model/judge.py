@@ -11,9 +11,9 @@ from docstring_hook.model.cache import DraftCache
 from docstring_hook.model.mood import MoodJudge, imperative_candidates
 from docstring_hook.model.names import RESTATES_PROBLEM, restates, unknown_name_problems, unknown_names
 from docstring_hook.model.reply import InvalidReply, parse_reply
-from docstring_hook.model.shorten import shorter_summaries
-from docstring_hook.model.types import Completion
-from docstring_hook.model.validate import check, summary_limit
+from docstring_hook.model.shorten import shortened_summary, shortening_request, shorter_summaries
+from docstring_hook.model.types import Completion, Message
+from docstring_hook.model.validate import check, fit_problems, summary_limit
 
 IMPERATIVE_STYLES = frozenset({Style.GOOGLE, Style.NUMPY, Style.PEP257})
 """Styles whose summaries must be in the imperative mood (pydocstyle's D401); not Sphinx's."""
@@ -89,6 +89,31 @@ async def judge_draft(
     draft = _fitted(draft, summary_limit(facts, settings.line_length))
     problems = check(draft, facts, line_length=settings.line_length) + ((problem,) if problem else ())
     return Verdict(draft, problems, unknown_names(draft, facts), restates(draft.summary, facts))
+
+
+def only_too_long(verdict: Verdict, facts: FunctionFacts, settings: Settings) -> bool:
+    """Whether the summary's length is the draft's one problem: a shortening request, not a repair.
+
+    A small model asked to repair its whole answer tends to send the same
+    summary back; asked only for a shorter sentence, it writes one.
+    """
+    if verdict.draft is None or not verdict.repair:
+        return False
+    return verdict.repair == tuple(fit_problems(verdict.draft, facts, settings.line_length))
+
+
+def shortening_messages(draft: DocstringDraft, facts: FunctionFacts, settings: Settings) -> tuple[Message, ...]:
+    """The small plain-text request for a shorter summary of `draft` (sent without a response format)."""
+    limit = summary_limit(facts, settings.line_length)
+    return shortening_request(draft.summary, limit, imperative=wants_imperative(facts, settings))
+
+
+async def judge_shortened(
+    draft: DocstringDraft, reply: str, facts: FunctionFacts, settings: Settings, mood: MoodJudge | None = None
+) -> Verdict:
+    """The verdict on `draft` with its summary replaced by the shortening request's `reply`."""
+    shorter = dataclasses.replace(draft, summary=shortened_summary(reply))
+    return await judge_draft(shorter, facts, settings, mood)
 
 
 def wants_imperative(facts: FunctionFacts, settings: Settings) -> bool:
