@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from docstring_hook.apidocs import api_markdown
 
@@ -41,6 +42,11 @@ class Box:
 '''
 
 
+def list_items(tokens: list[Token]) -> list[str]:
+    """The text of each list item of a parsed page."""
+    return [tokens[i + 2].content for i, t in enumerate(tokens) if t.type == "list_item_open"]
+
+
 def test_headings_signatures_and_sections_survive_a_commonmark_parser() -> None:
     page = api_markdown([("pkg/boxes.py", MODULE)])
     rendered = MarkdownIt("commonmark").render(page)
@@ -49,8 +55,7 @@ def test_headings_signatures_and_sections_survive_a_commonmark_parser() -> None:
     assert headings == ["API", "`pkg/boxes.py`", "`grow`", "`Box`", "`Box.open`"]
     fences = [t.content for t in parsed if t.type == "fence"]
     assert fences[0] == "@functools.lru_cache(maxsize=None)\ndef grow(box, by=1)\n"
-    items = [parsed[i + 2].content for i, t in enumerate(parsed) if t.type == "list_item_open"]
-    assert items == [
+    assert list_items(parsed) == [
         "`box`: The box, \\`as is\\`.",
         "`by`: How much \\| how far.",
         "`returns`: The grown box.",
@@ -96,8 +101,7 @@ def scale(values, factor):
 
 def test_pep257_arguments_become_the_same_items_as_other_styles_sections() -> None:
     parsed = MarkdownIt("commonmark").parse(api_markdown([("scale.py", PEP257_MODULE)]))
-    items = [parsed[i + 2].content for i, t in enumerate(parsed) if t.type == "list_item_open"]
-    assert items == [
+    assert list_items(parsed) == [
         "`values`: The numbers to scale.",
         "`factor`: What each number is multiplied by, never zero.",
         "`returns`: The scaled numbers.",
