@@ -279,7 +279,7 @@ CASES = [
         id="pep257 as in its complex example, no types",
     ),
     pytest.param(
-        DocstringDraft("Yield the parts.", params=(ParamDoc("text", LONG),), yields="Each part."),
+        DocstringDraft("Yield the parts.", params=(ParamDoc("text", LONG),), yields="Each part of the text, in the order in which it appears."),
         facts(Param("text", annotation="str"), returns="Iterator[str]"),
         options(PEP257, include_types=True, line_length=40),
         '''
@@ -293,10 +293,11 @@ CASES = [
             text
 
         Yields:
-        Each part.
+        Each part of the text, in the order
+        in which it appears.
         """
         ''',
-        id="pep257 entries hang under their name",
+        id="pep257 entries hang under their name, a value's text does not",
     ),
     pytest.param(
         DocstringDraft(

@@ -171,11 +171,15 @@ def _numpy_entry(entry: _Entry, width: int) -> list[str]:
 def _pep257_entry(entry: _Entry, width: int) -> list[str]:
     """PEP 257's own layout, from its `complex` example: `name -- text` under the heading, no type.
 
+    Continuation lines hang under the name; a return value's text is a plain paragraph.
+
     No other style's parser reads entries at their heading's indentation as
     sections, so a repository written this way still counts as pep257 for
     `style = "auto"`.
     """
-    return layout(entry.text, width, f"{entry.name} -- " if entry.name else "", _LEVEL)
+    if not entry.name:  # a return value: a paragraph of its own under the heading
+        return layout(entry.text, width)
+    return layout(entry.text, width, f"{entry.name} -- ", _LEVEL)
 
 
 _Heading = Callable[[str], list[str]]
