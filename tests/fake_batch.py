@@ -4,7 +4,9 @@ Routes (each route family as the chat routes of `fake_azure`: Azure with
 ``?api-version=`` and ``api-key``, Azure v1, OpenAI-compatible ``/v1``):
 
 - ``POST {base}/files`` (multipart: ``file``, ``purpose``) -> a file object
-  (``status: "processed"``); ``GET {base}/files/{id}/content`` -> its bytes.
+  (``status: "processed"``); ``GET {base}/files/{id}/content`` -> its bytes;
+  ``GET {base}/files`` (list, ``?purpose=`` filters); ``DELETE
+  {base}/files/{id}`` -> ``{"id", "object": "file", "deleted": true}``.
 - ``POST {base}/batches`` (``input_file_id``, ``endpoint``,
   ``completion_window: "24h"``, ``metadata``) -> a batch object;
   ``GET {base}/batches`` (list, newest first); ``GET {base}/batches/{id}``;
@@ -154,6 +156,10 @@ class BatchService:
             return self._content(handler, ident)
         if files and ident is not None and method == "GET":
             return self._file_object(handler, ident)
+        if files and ident is None and method == "GET":
+            return self._list_files(handler, query.get("purpose"))
+        if files and ident is not None and method == "DELETE" and not tail:
+            return self._delete_file(handler, ident)
         if not files and ident is None and method == "POST":
             return self._create(handler, raw, azure)
         if not files and ident is None and method == "GET":
@@ -190,6 +196,20 @@ class BatchService:
         if file_id not in self.files or (self.lose_results and self.files[file_id][2] == "batch_output"):
             return self.fake._send(handler, 404, _error("404", "File not found"))
         self.fake._send(handler, 200, self._file_json(file_id))
+
+    def _list_files(self, handler: _Handler, purpose: str | None) -> None:
+        with self._lock:
+            data = [self._file_json(i) for i in reversed(list(self.files)) if purpose in (None, self.files[i][2])]
+        self.fake._send(handler, 200, {"object": "list", "data": data, "has_more": False})
+
+    def _delete_file(self, handler: _Handler, file_id: str) -> None:
+        from tests.fake_azure import _error
+
+        with self._lock:
+            found = self.files.pop(file_id, None)
+        if found is None:
+            return self.fake._send(handler, 404, _error("404", "File not found"))
+        self.fake._send(handler, 200, {"id": file_id, "object": "file", "deleted": True})
 
     def _content(self, handler: _Handler, file_id: str) -> None:
         from tests.fake_azure import _error

@@ -81,8 +81,10 @@ def test_a_kill_during_upload_is_resumed_without_a_second_batch(project: Path, f
     assert saved_jobs()  # the part was recorded before its upload
     assert main(["--batch", "pkg"]) == 1
     assert documented(project / "pkg" / "mod.py") == NAMES
-    assert (fake.batch.uploads, fake.batch.created) == (2, 1)  # one orphan file, never a second batch
+    assert (fake.batch.uploads, fake.batch.created) == (2, 1)  # uploaded again, never a second batch
     assert len(batch_lines(fake)) == 4
+    inputs = [file_id for file_id, (_, _, purpose) in fake.batch.files.items() if purpose == "batch"]
+    assert inputs == [b.input_file_id for b in fake.batch.batches.values()]  # the orphan was deleted
 
 
 def test_a_kill_after_the_batch_was_made_finds_that_batch_again(project: Path, fake: FakeAzure) -> None:

@@ -12,6 +12,8 @@ expired from the service's records, and its lines can be sent again.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -99,6 +101,17 @@ class BatchAPI:
             if batch.input_file_id == file_id:
                 return _info(batch)
         return None
+
+    async def delete_unused(self, name: str) -> None:
+        """Delete the batch input files called `name` that no batch uses (left by a run killed while uploading)."""
+
+        async def listed() -> list[Any]:
+            return [file async for file in self._sdk.files.list(purpose="batch")]
+
+        unused = [str(f.id) for f in await self._call(listed) if f.filename == name]
+        for file_id in [i for i in unused if await self.find(i) is None]:
+            with contextlib.suppress(UnknownBatch):  # already gone
+                await self._call(functools.partial(self._sdk.files.delete, file_id), unknown=file_id)
 
     async def content(self, file_id: str) -> str:
         """An output or error file's text."""

@@ -81,6 +81,7 @@ class Driver:
         self._cancelling = False  # no repair batch is made for a job being cancelled
         self._lines: dict[str, bytes] = {}  # built to size the files, kept until uploaded
         self._entries: Mapping[str, Sequence[Entry]] = {}
+        self._fresh = False  # a job made by this run: no earlier run can have left files of its parts
 
     def new_job(self, name: str, endpoint: str, entries: Mapping[str, Sequence[Entry]]) -> Job:
         """A job for every key of `entries`, split into files within the service's limits, saved before any upload."""
@@ -92,6 +93,7 @@ class Driver:
         targets = {k: tuple(_named(e.facts.target) for e in entries[k]) for k in keys}
         job = Job(name, endpoint, self._model, tuple(Part(tuple(keys[i] for i in f)) for f in files), targets)
         batchstate.save(self._path, job)
+        self._fresh = True
         return job
 
     async def cancel(self, job: Job, entries: Mapping[str, Sequence[Entry]]) -> None:
@@ -157,7 +159,10 @@ class Driver:
             if not keys:
                 return self._save(index, dataclasses.replace(part, done=True, status="empty"))
             data = b"".join(self._lines.pop(key, b"") or self._line(key, entries[key][0], part) for key in keys)
-            file_id = await self._api.upload(data, f"docstring-hook-{self.job.resume_key}-{index}.jsonl")
+            name = f"docstring-hook-{self.job.resume_key}-{index}.jsonl"
+            if not self._fresh:  # a run killed during this upload left the file, not its id
+                await self._api.delete_unused(name)
+            file_id = await self._api.upload(data, name)
             part = dataclasses.replace(part, keys=keys, file_id=file_id, held=False, status="uploaded")
             self._save(index, part)
         assert part.file_id is not None

@@ -7,9 +7,11 @@ deployment. It is written atomically (temporary file, then `os.replace`)
 before each step that creates something on the service, and again right
 after: a part is recorded before its file is uploaded, its file id as soon
 as the upload returns, its batch id as soon as the batch exists. A process
-killed between an upload and the next save leaves at worst an orphan file
-on the service (never a batch: a part with a file and no batch is looked
-up among the service's batches by input file before a new one is made).
+killed between an upload and the next save leaves a file on the service
+that the next run deletes before uploading the part again (found by the
+part's file name, used by no batch), never a batch: a part with a file and
+no batch is looked up among the service's batches by input file before a
+new one is made.
 """
 
 from __future__ import annotations
