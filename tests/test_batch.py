@@ -110,14 +110,24 @@ def test_a_failed_line_leaves_its_target_undocumented_and_the_next_run_sends_onl
     assert batch_lines(fake).count("scale") == 2 and len(batch_lines(fake)) == 5
 
 
-def test_an_expired_batch_keeps_what_finished(fake: FakeAzure, module: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_expired_batch_keeps_what_finished_and_sends_the_rest_once_more(fake: FakeAzure, module: Path) -> None:
     fake.batch.fates.append(BatchFate(expire_after=2))
+    assert main(["--batch", "pkg"]) == 1
+    assert documented(module) == NAMES
+    assert fake.batch.created == 2
+    assert len(batch_lines(fake)) == 4  # the expired lines never ran: nothing was paid twice
+
+
+def test_lines_that_expire_twice_fail_and_the_next_run_sends_them(
+    fake: FakeAzure, module: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.batch.fates.extend([BatchFate(expire_after=2), BatchFate(expire_after=0)])
     assert main(["--batch", "pkg"]) == 1 | 4
     assert len(documented(module)) == 2
     assert "could not be executed before the completion window expired" in capsys.readouterr().err
     assert main(["--batch", "pkg"]) == 1
     assert documented(module) == NAMES
-    assert len(batch_lines(fake)) == 4  # the expired lines never ran: nothing was paid twice
+    assert fake.batch.created == 3 and len(batch_lines(fake)) == 4
 
 
 def test_a_batch_that_fails_as_a_whole_fails_its_targets(

@@ -63,7 +63,7 @@ def _chat(content: str, finish: str = "stop") -> dict[str, object]:
         ),
         pytest.param(
             _result("c", None, None, {"code": "batch_expired", "message": "not run"}),
-            Answer("c", detail="batch_expired: not run"),
+            Answer("c", detail="batch_expired: not run", expired=True),
             id="expired",
         ),
         pytest.param(
@@ -106,7 +106,7 @@ def test_the_saved_job_reads_back_as_written(tmp_path: Path) -> None:
         "dep",
         (Part(("k1", "k2"), file_id="file-1", batch_id="batch_1", status="in_progress"),
          Part(("k3", "k4"), repair=True, held=True, repairs={"k3": ("reply", "problem"), "k4": ("reply", "summary")},
-              shorten=("k4",))),
+              shorten=("k4",), resent=True)),
         {"k1": ("a.py:1: f",), "k2": ("a.py:5: g", "b.py:5: g"), "k3": ("c.py:1: h",), "k4": ("d.py:1: i",)},
         created=1.5,
     )

@@ -37,6 +37,11 @@ class Answer:
     completion: Completion | None = None
     reason: Reason = Reason.API_ERROR
     detail: str = ""
+    expired: bool = False  # the batch's completion window ended before this line ran
+
+
+EXPIRED = "batch_expired"
+"""The error code of a line the batch's completion window ended before (OpenAI and Azure)."""
 
 
 def request_line(key: str, url: str, body: Mapping[str, Any]) -> bytes:
@@ -104,7 +109,8 @@ def _answer(line: Mapping[str, Any]) -> Answer:
         return _completed(key, body)
     detail = _error_text(error or body.get("error"), status)
     reason = Reason.CONTENT_FILTER if "content_filter" in detail else Reason.API_ERROR
-    return Answer(key, reason=reason, detail=detail)
+    expired = _object(error).get("code") == EXPIRED
+    return Answer(key, reason=reason, detail=detail, expired=expired)
 
 
 def _completed(key: str, body: Mapping[str, Any]) -> Answer:

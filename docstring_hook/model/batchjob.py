@@ -105,7 +105,8 @@ class Driver:
                 continue
             if part.batch_id is None:
                 self._save(index, dataclasses.replace(part, done=True, status="cancelled"))
-                self._fail_missing(part.keys, "cancelled")
+                for key in part.keys:
+                    self._fail(self._entries.get(key, ()), Reason.API_ERROR, batchstate.MISSING["cancelled"])
                 continue
             try:
                 self._show(await self._api.cancel(part.batch_id))
@@ -225,7 +226,7 @@ class Driver:
                 except UnknownBatch:  # deleted, or past the service's retention: its lines are missing
                     self._say(f"batch {info.id}: the service no longer has its file {file_id}")
         await asyncio.to_thread(judge_many, batchfile.summaries(answers))
-        again = RepairRound(self._settings)
+        again = RepairRound(self._settings, cancelling=self._cancelling)
         seen: set[str] = set()
         for answer in answers:
             if answer.key in part.keys and answer.key not in seen:
@@ -236,7 +237,7 @@ class Driver:
             if key not in seen:
                 self._fail(self._entries.get(key, ()), Reason.API_ERROR, why)
         done = dataclasses.replace(part, done=True, status=info.status)
-        self._save(index, done, *filter(None, [again.part()]))
+        self._save(index, done, *again.parts(part))
 
     def _token_limit(self, index: int, info: BatchInfo, entries: Mapping[str, Sequence[Entry]]) -> None:
         """Azure's enqueued-token quota refused the batch: send fewer lines now, the rest once the others end."""
@@ -267,23 +268,21 @@ class Driver:
             return _keep(answer, self._cache)
         completion = answer.completion
         if completion is None:
+            if answer.expired and again.expired(answer.key, part):
+                return
             if answer.reason in LASTING_FAILURES:
                 self._cache.remember_failure(answer.key, answer.reason.value, answer.detail)
             return self._fail(group, answer.reason, answer.detail)
         self.usage.requests += 1
         self.usage.add_tokens(completion.prompt_tokens, completion.completion_tokens)
         verdicts = [await judge_answer(completion, entry.facts, part, answer.key, self._settings) for entry in group]
-        if not self._cancelling and again.ask_again(answer.key, completion.content, verdicts[0], group[0].facts, part):
+        if again.ask_again(answer.key, completion.content, verdicts[0], group[0].facts, part):
             return
         for entry, verdict in zip(group, verdicts):
             outcome = settle(verdict, entry.facts, answer.key, self._cache).outcome
             if outcome.status is Status.FAILED and outcome.reason in LASTING_FAILURES:
                 self._cache.remember_failure(answer.key, outcome.reason.value, outcome.detail)
             self.result.outcomes[entry.facts.target] = outcome
-
-    def _fail_missing(self, keys: Sequence[str], status: str) -> None:
-        for key in keys:
-            self._fail(self._entries.get(key, ()), Reason.API_ERROR, batchstate.MISSING[status])
 
     def _fail(self, group: Sequence[Entry], reason: Reason, detail: str) -> None:
         for entry in group:

@@ -1,10 +1,12 @@
-"""A batch job's repair round: which answers are asked again, what each such line sends, how its answer is read.
+"""A batch job's next round: which answers are asked again, what each such line sends, how its answer is read.
 
 An answer with problems gets the synchronous path's repair request, once;
 an answer whose one problem is a summary too long for its line gets the
 small plain-text request for a shorter summary instead (after a repair as
 well), as `generate` does. Both go to the service in a small batch of
-their own: an Azure batch deployment takes no synchronous requests.
+their own: an Azure batch deployment takes no synchronous requests. A
+line the batch's completion window ended before is sent once more, in a
+part of its own, within the same run.
 """
 
 from __future__ import annotations
@@ -26,12 +28,14 @@ class RepairRound:
     """The answers of one part that are asked again: (reply, *problems) by key, or (reply, summary) to shorten."""
 
     settings: Settings
+    cancelling: bool = False  # a job being cancelled asks nothing again
     repairs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     shorten: list[str] = field(default_factory=list)
+    resend: list[str] = field(default_factory=list)
 
     def ask_again(self, key: str, reply: str, verdict: Verdict, facts: FunctionFacts, part: Part) -> bool:
         """Whether `verdict` on the answer to `key` in `part` gets another request (then recorded here)."""
-        if not verdict.repair:
+        if not verdict.repair or self.cancelling:
             return False
         if verdict.draft is not None and key not in part.shorten and only_too_long(verdict, facts, self.settings):
             self.repairs[key] = (reply, verdict.draft.summary)
@@ -42,11 +46,21 @@ class RepairRound:
         self.repairs[key] = (reply, *verdict.repair)
         return True
 
-    def part(self) -> Part | None:
-        """The repair part to send, if any answer is asked again."""
-        if not self.repairs:
-            return None
-        return Part(tuple(self.repairs), repair=True, repairs=self.repairs, shorten=tuple(self.shorten))
+    def expired(self, key: str, part: Part) -> bool:
+        """Whether the line of `key`, which `part`'s batch expired before it ran, is sent once more (then recorded)."""
+        if part.resent or self.cancelling:
+            return False
+        self.resend.append(key)
+        return True
+
+    def parts(self, part: Part) -> list[Part]:
+        """The parts to send after `part`: its repairs, and its expired lines once more (as they were)."""
+        parts = [Part(tuple(self.repairs), repair=True, repairs=self.repairs, shorten=tuple(self.shorten))]
+        keys = tuple(self.resend)
+        repairs = {key: part.repairs[key] for key in keys if key in part.repairs}
+        shorten = tuple(key for key in part.shorten if key in keys)
+        parts.append(Part(keys, repair=part.repair, repairs=repairs, shorten=shorten, resent=True))
+        return [p for p in parts if p.keys]
 
 
 def line_messages(

@@ -60,6 +60,7 @@ class Part:
     status: str = "new"
     repairs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # a repair part: (reply, *problems) by key
     shorten: tuple[str, ...] = ()  # keys whose only problem was length: (reply, summary), asked to shorten it
+    resent: bool = False  # the lines of an expired batch, sent once more
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ def _job(data: Mapping[str, Any]) -> Job:
                 status=str(p.get("status", "new")),
                 repairs={str(k): tuple(map(str, v)) for k, v in p.get("repairs", {}).items()},
                 shorten=tuple(map(str, p.get("shorten", ()))),
+                resent=bool(p.get("resent", False)),
             )
             for p in data["parts"]
         )
