@@ -24,7 +24,7 @@ from docstring_hook.config import Settings
 from docstring_hook.datatypes import FunctionFacts, Outcome, Reason, Status, Target, Usage
 from docstring_hook.model import batchfile, batchstate
 from docstring_hook.model.batchapi import BatchAPI, BatchInfo, UnknownBatch
-from docstring_hook.model.batchrepair import RepairRound, judge_answer, line_messages
+from docstring_hook.model.batchrepair import NextRound, judge_answer, line_messages
 from docstring_hook.model.batchstate import Job, Part
 from docstring_hook.model.body import chat_body, is_reasoning
 from docstring_hook.model.cache import DraftCache
@@ -226,7 +226,7 @@ class Driver:
                 except UnknownBatch:  # deleted, or past the service's retention: its lines are missing
                     self._say(f"batch {info.id}: the service no longer has its file {file_id}")
         await asyncio.to_thread(judge_many, batchfile.summaries(answers))
-        again = RepairRound(self._settings, cancelling=self._cancelling)
+        again = NextRound(self._settings, cancelling=self._cancelling)
         seen: set[str] = set()
         for answer in answers:
             if answer.key in part.keys and answer.key not in seen:
@@ -260,7 +260,7 @@ class Driver:
         answer: batchfile.Answer,
         part: Part,
         entries: Mapping[str, Sequence[Entry]],
-        again: RepairRound,
+        again: NextRound,
     ) -> None:
         group = entries.get(answer.key)
         if group is None:  # paid for: kept under its key, validated against the facts when a run asks for it

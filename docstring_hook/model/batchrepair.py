@@ -24,8 +24,12 @@ from docstring_hook.model.types import Completion, Message
 
 
 @dataclass
-class RepairRound:
-    """The answers of one part that are asked again: (reply, *problems) by key, or (reply, summary) to shorten."""
+class NextRound:
+    """What one part's answers send next.
+
+    `repairs` holds (reply, *problems) by key, or (reply, summary) for the
+    keys in `shorten`; `resend`, the keys of lines its batch expired before.
+    """
 
     settings: Settings
     cancelling: bool = False  # a job being cancelled asks nothing again
