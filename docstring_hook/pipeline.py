@@ -141,11 +141,10 @@ async def _document_file(
     rewriter: Rewriter,
     write: bool,
     schedule: Schedule,
-    symbols: frozenset[str] | None = None,
-    modules: RepositoryModules | None = None,
-    turn: asyncio.Lock | None = None,
+    symbols: frozenset[str] | None,
+    modules: RepositoryModules | None,
+    turn: asyncio.Lock,
 ) -> FileResult:
-    turn = turn or asyncio.Lock()
     if scanned.withheld:
         schedule.add(None)
         return FileResult(withheld(scanned))

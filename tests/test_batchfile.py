@@ -10,6 +10,7 @@ import pytest
 from docstring_hook.datatypes import Reason
 from docstring_hook.model import batchstate
 from docstring_hook.model.batchfile import Answer, answers, request_line, split, summaries
+from docstring_hook.model.batchrepair import answered_draft
 from docstring_hook.model.batchstate import Job, Part
 from docstring_hook.model.types import Completion
 
@@ -131,3 +132,24 @@ def test_the_resume_key_names_the_project_endpoint_and_deployment(tmp_path: Path
     assert key != batchstate.resume_key(str(tmp_path), "https://b", "dep")
     assert key != batchstate.resume_key(str(tmp_path), "https://a", "other")
     assert key != batchstate.resume_key(str(tmp_path / "sub"), "https://a", "dep")
+
+
+DRAFT = json.dumps({"summary": "Add the first number to the second and give back what the two make.", "description": "",
+                    "params": [{"name": "a", "type": None, "description": "A number."}],
+                    "returns": {"type": None, "description": "The sum."}, "yields": None, "raises": []})
+
+
+@pytest.mark.parametrize(
+    ("part", "reply", "summary"),
+    [
+        pytest.param(Part(("k",)), DRAFT, "Add the first number to the second and give back what the two make.",
+                     id="an answer is its own draft"),
+        pytest.param(Part(("k",), repair=True, repairs={"k": (DRAFT, "Add ... make.")}, shorten=("k",)),
+                     "Add the numbers.", "Add the numbers.", id="a shortened summary within the draft it shortens"),
+    ],
+)
+def test_the_draft_an_answer_stands_for(part: Part, reply: str, summary: str) -> None:
+    # What a stale answer is cached as, too: a shortening reply alone would lose the parameters.
+    draft = answered_draft(Completion(reply, "stop", 1, 1), part, "k")
+    assert draft.summary == summary
+    assert [p.name for p in draft.params] == ["a"] and draft.returns == "The sum."

@@ -24,14 +24,14 @@ from docstring_hook.config import Settings
 from docstring_hook.datatypes import FunctionFacts, Outcome, Reason, Status, Target, Usage
 from docstring_hook.model import batchfile, batchstate
 from docstring_hook.model.batchapi import BatchAPI, BatchInfo, UnknownBatch
-from docstring_hook.model.batchrepair import NextRound, judge_answer, line_messages
+from docstring_hook.model.batchrepair import NextRound, answered_draft, judge_answer, line_messages
 from docstring_hook.model.batchstate import Job, Part
 from docstring_hook.model.body import chat_body, is_reasoning
 from docstring_hook.model.cache import DraftCache
 from docstring_hook.model.generate import LASTING_FAILURES
 from docstring_hook.model.judge import settle
 from docstring_hook.model.mood import judge_many
-from docstring_hook.model.reply import InvalidReply, parse_reply
+from docstring_hook.model.reply import InvalidReply
 from docstring_hook.model.request import Prompt
 from docstring_hook.model.types import TransientError
 
@@ -265,7 +265,7 @@ class Driver:
         group = entries.get(answer.key)
         if group is None:  # paid for: kept under its key, validated against the facts when a run asks for it
             self.result.stale += len(self.job.targets.get(answer.key, ())) or 1
-            return _keep(answer, self._cache)
+            return _keep(answer, part, self._cache)
         completion = answer.completion
         if completion is None:
             if answer.expired and again.expired(answer.key, part):
@@ -293,7 +293,7 @@ def _named(target: Target) -> str:
     return f"{target.path}:{target.line}: {target.qualname}"
 
 
-def _keep(answer: batchfile.Answer, cache: DraftCache) -> None:
+def _keep(answer: batchfile.Answer, part: Part, cache: DraftCache) -> None:
     with contextlib.suppress(InvalidReply):
         if answer.completion is not None:
-            cache.put(answer.key, parse_reply(answer.completion.content))
+            cache.put(answer.key, answered_draft(answer.completion, part, answer.key))

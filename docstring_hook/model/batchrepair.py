@@ -11,15 +11,17 @@ part of its own, within the same run.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from docstring_hook.config import Settings
 from docstring_hook.datatypes import DocstringDraft, FunctionFacts
 from docstring_hook.model.batchstate import Part
-from docstring_hook.model.judge import Verdict, judge, judge_shortened, only_too_long, shortening_messages
+from docstring_hook.model.judge import Verdict, judge, judge_draft, only_too_long, shortening_messages
 from docstring_hook.model.prompt import repair_message
 from docstring_hook.model.reply import parse_reply
+from docstring_hook.model.shorten import shortened_summary
 from docstring_hook.model.types import Completion, Message
 
 
@@ -84,6 +86,16 @@ async def judge_answer(
 ) -> Verdict:
     """The verdict on an answer of `part`: a shortened summary is judged within the draft it came from."""
     if part.repair and key in part.shorten:
-        original = parse_reply(part.repairs[key][0])  # read once already, before it was asked to shorten
-        return await judge_shortened(original, completion.content, facts, settings)
+        return await judge_draft(answered_draft(completion, part, key), facts, settings)
     return await judge(completion, facts, settings)
+
+
+def answered_draft(completion: Completion, part: Part, key: str) -> DocstringDraft:
+    """The draft an answer of `part` stands for: a shortened summary within the draft it shortens.
+
+    Raises `InvalidReply` when the reply is no draft.
+    """
+    if part.repair and key in part.shorten:
+        original = parse_reply(part.repairs[key][0])  # read once already, before it was asked to shorten
+        return dataclasses.replace(original, summary=shortened_summary(completion.content))
+    return parse_reply(completion.content)
