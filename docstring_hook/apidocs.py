@@ -110,7 +110,7 @@ def _pep257(text: str) -> tuple[list[str], list[str]]:
     prose: list[str] = []
     items: list[str] = []
     for block in re.split(r"\n\s*\n", text.strip()):
-        heading, *rest = block.strip().splitlines()
+        heading, *rest = block.strip().splitlines() or [""]
         match = _PEP257_HEADING.fullmatch(heading.strip())
         if match is None or not rest:
             prose.append(block)

@@ -109,3 +109,8 @@ def test_pep257_arguments_become_the_same_items_as_other_styles_sections() -> No
     ]
     paragraphs = [parsed[i + 1].content for i, t in enumerate(parsed) if t.type == "paragraph_open"]
     assert paragraphs[:2] == ["Multiply each value by the factor.", "Keep the order."]
+
+
+def test_an_empty_docstring_gives_an_entry_with_no_text() -> None:
+    page = api_markdown([("m.py", 'def f():\n    """"""\n\n\ndef g():\n    """   \n\n  """\n')])
+    assert "### `f`" in page and "### `g`" in page
