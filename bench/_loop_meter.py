@@ -38,12 +38,12 @@ def _metered_run(original: Any) -> Any:
 
 
 def _metered_complete(original: Any) -> Any:
-    async def complete(self: Any, messages: Any) -> Any:
+    async def complete(self: Any, messages: Any, **options: Any) -> Any:
         if "first_request_cpu" not in figures:
             figures["first_request_cpu"] = time.thread_time()
             figures["first_request_wall"] = time.monotonic() - LAUNCHED
             figures["loop_cpu_before_first_request"] = figures["loop_cpu"]  # imports, tokenizer, scan, facts
-        return await original(self, messages)
+        return await original(self, messages, **options)
 
     return complete
 
