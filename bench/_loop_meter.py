@@ -6,7 +6,7 @@ The CLI's own `main` runs unchanged; around it are measured the main
 thread's CPU seconds (`time.thread_time`), the CPU the loop's callbacks
 take (each `asyncio.Handle._run` timed; and of that, what was spent before
 the first request: the run's imports, tokenizer and facts), and the CPU and
-wall seconds spent when the first request leaves (`ChatClient.complete`
+wall seconds spent when the first request leaves (`Generator._ask`
 first called). These
 do not depend on what else runs on the machine, unlike wall time: they are
 the load-independent figures of bench/concurrency.py --meter.
@@ -37,15 +37,15 @@ def _metered_run(original: Any) -> Any:
     return run
 
 
-def _metered_complete(original: Any) -> Any:
-    async def complete(self: Any, messages: Any, **options: Any) -> Any:
+def _metered_ask(original: Any) -> Any:
+    async def ask(self: Any, *arguments: Any, **options: Any) -> Any:
         if "first_request_cpu" not in figures:
             figures["first_request_cpu"] = time.thread_time()
             figures["first_request_wall"] = time.monotonic() - LAUNCHED
             figures["loop_cpu_before_first_request"] = figures["loop_cpu"]  # imports, tokenizer, scan, facts
-        return await original(self, messages, **options)
+        return await original(self, *arguments, **options)
 
-    return complete
+    return ask
 
 
 def _write(path: str) -> None:
@@ -58,9 +58,9 @@ def main() -> int:
     path, arguments = sys.argv[1], sys.argv[2:]
     asyncio.events.Handle._run = _metered_run(asyncio.events.Handle._run)  # type: ignore[method-assign]
     from docstring_hook.cli import main as cli_main
-    from docstring_hook.model import client
+    from docstring_hook.model import generate  # not the client: importing openai here would change the run's start
 
-    client.ChatClient.complete = _metered_complete(client.ChatClient.complete)  # type: ignore[method-assign]
+    generate.Generator._ask = _metered_ask(generate.Generator._ask)  # type: ignore[method-assign]
     atexit.register(_write, path)
     return cli_main(arguments)
 

@@ -36,12 +36,13 @@ def spawn_pool(count: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         count,
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=_start_worker,
+        initializer=start_worker,
         initargs=(os.getpid(),),
     )
 
 
-def _start_worker(parent: int) -> None:
+def start_worker(parent: int) -> None:
+    """Set up a helper process of `parent`: deaf to Ctrl-C, gone when orphaned, no teardown at exit."""
     # Ctrl-C reaches the whole process group; only the main process decides what it means.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A killed parent cannot stop its workers, which would wait for work forever

@@ -12,16 +12,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fnmatch
-import hashlib
+import gc
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from docstring_hook import pipeline, progress
 from docstring_hook.config import Settings
+from docstring_hook.counting import Warn, run_counter, token_counter
 from docstring_hook.datatypes import FileProblem, FunctionFacts, Reason, RunResult, Status, Target, Usage
 from docstring_hook.errors import ConfigError
 from docstring_hook.interrupts import CtrlC
@@ -32,7 +33,7 @@ from docstring_hook.model.estimate import Forecast, forecast
 from docstring_hook.model.generate import Generator
 from docstring_hook.model.pacing import Pacer
 from docstring_hook.model.request import Prompt, request_for
-from docstring_hook.model.tokens import TokenCounter, counted_by, load_counter
+from docstring_hook.model.tokens import counted_by
 from docstring_hook.prepare import context_modules, prepare_file
 from docstring_hook.repo.git import ChangedLines
 from docstring_hook.repo.lock import project_lock
@@ -40,8 +41,6 @@ from docstring_hook.scan import Held, Scan, held_for_writing, scan_files
 from docstring_hook.source.refusal import rewriter_refusal
 from docstring_hook.survey import resolved, survey
 from docstring_hook.workers import Rewriter
-
-Warn = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -77,25 +76,6 @@ class ShownPrompt:
 def open_cache(settings: Settings, environ: Mapping[str, str]) -> DraftCache:
     """The draft cache the settings ask for."""
     return NullCache() if settings.no_cache else DiskCache(cache_folder(settings.cache_dir, environ))
-
-
-def token_counter(settings: Settings, environ: Mapping[str, str], warn: Warn) -> TokenCounter:
-    """tiktoken's counter for the model, or the estimate with a warning: once per cache folder, always with -v."""
-    counter, warning = load_counter(settings.model)
-    if warning and (settings.verbosity > 0 or _first_time(warning, cache_folder(settings.cache_dir, environ))):
-        warn(warning)
-    return counter
-
-
-def _first_time(warning: str, folder: Path) -> bool:
-    """Whether `warning` was never given with this cache folder; notes that it now was."""
-    marker = folder / "warnings" / hashlib.sha256(warning.encode()).hexdigest()
-    if marker.exists():
-        return False
-    with contextlib.suppress(OSError):
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
-    return True
 
 
 def dry_run(found: Scan, settings: Settings, environ: Mapping[str, str], warn: Warn) -> Planned:
@@ -153,45 +133,66 @@ async def generate(
 ) -> Finished:
     """Document every target of `found`; Ctrl-C stops it cleanly.
 
-    The repository is surveyed first: its symbols for the name gate, its style when style = "auto".
+    The counter comes first: with a core to spare, its helper process loads the
+    tokenizer while openai is imported and the repository surveyed (its
+    symbols for the name gate, its style when style = "auto").
     """
-    from docstring_hook.model.client import ChatClient  # the SDK, only for a run that sends
+    with run_counter(settings, environ, warn) as counter:
+        with _collector_paused():
+            from docstring_hook.model.client import ChatClient  # the SDK, only for a run that sends
 
-    surveyed = survey(settings, calls=settings.context_budget > 0, cache=_survey_cache(settings, environ))
-    settings = resolved(settings, surveyed)
-    client = ChatClient(endpoint, timeout=settings.timeout, max_output_tokens=settings.max_output_tokens)
-    pacer = Pacer(concurrency=settings.concurrency, rpm=settings.rpm, tpm=settings.tpm)
-    budget = _budget(settings)
-    counter = token_counter(settings, environ, warn)
-    cache = open_cache(settings, environ)
-    generator = Generator(client, cache, counter, pacer, budget, settings, endpoint=endpoint.url)
-    rewriter = Rewriter(len(found.files), settings.workers)
-    abandon = asyncio.Event()
-    lock = (
-        contextlib.nullcontext()
-        if settings.diff
-        else project_lock(settings.root, cache_folder(settings.cache_dir, environ))
-    )
-    started = time.monotonic()
-    try:
-        with lock, CtrlC(generator.interrupt, abandon) as ctrl_c:
-            async with _progress(found, settings, generator, pacer, environ):
-                result = await pipeline.run(
-                    found,
-                    settings,
-                    generator,
-                    write=not settings.diff,
-                    abandon=abandon,
-                    rewriter=rewriter,
-                    symbols=surveyed.symbols,
-                    callers=surveyed.calls,
-                )
-                result.style = surveyed.note
-    finally:
-        budget.spent.duration_seconds = time.monotonic() - started
-        rewriter.close()
-        await client.close()
+            surveyed = survey(settings, calls=settings.context_budget > 0, cache=_survey_cache(settings, environ))
+            client = ChatClient(endpoint, timeout=settings.timeout, max_output_tokens=settings.max_output_tokens)
+        settings = resolved(settings, surveyed)
+        pacer = Pacer(concurrency=settings.concurrency, rpm=settings.rpm, tpm=settings.tpm)
+        budget = _budget(settings)
+        cache = open_cache(settings, environ)
+        generator = Generator(client, cache, counter, pacer, budget, settings, endpoint=endpoint.url)
+        rewriter = Rewriter(len(found.files), settings.workers)
+        abandon = asyncio.Event()
+        lock = (
+            contextlib.nullcontext()
+            if settings.diff
+            else project_lock(settings.root, cache_folder(settings.cache_dir, environ))
+        )
+        started = time.monotonic()
+        try:
+            with lock, CtrlC(generator.interrupt, abandon) as ctrl_c:
+                async with _progress(found, settings, generator, pacer, environ):
+                    result = await pipeline.run(
+                        found,
+                        settings,
+                        generator,
+                        write=not settings.diff,
+                        abandon=abandon,
+                        rewriter=rewriter,
+                        symbols=surveyed.symbols,
+                        callers=surveyed.calls,
+                    )
+                    result.style = surveyed.note
+        finally:
+            budget.spent.duration_seconds = time.monotonic() - started
+            rewriter.close()
+            await client.close()
     return Finished(result, ctrl_c.pressed)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No garbage collection while the run imports openai and sets up; what it made is then frozen.
+
+    Those objects (openai's types alone are hundreds of thousands) live
+    until the process ends: collecting during the imports finds nothing to
+    free, and without the freeze every full collection of the run, and the
+    interpreter's at exit, would walk them all again (bench/README.md,
+    "Concurrency": 0.27 s less from the last answer to exit).
+    """
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 async def batch(

@@ -132,21 +132,23 @@ def test_a_damaged_archive_is_refused() -> None:
         verified(shipped, encodings.read_compressed(shipped)[:1000])
 
 
+@pytest.mark.parametrize("helper", [False, True], ids=["in-process", "helper process"])
 def test_load_counter_raises_for_a_tampered_file_rather_than_estimating(
-    monkeypatch: pytest.MonkeyPatch, fresh_load: None
+    monkeypatch: pytest.MonkeyPatch, fresh_load: None, helper: bool
 ) -> None:
     genuine = encodings.read_compressed(SHIPPED["o200k_base"])
     tampered = gzip.compress(gzip.decompress(genuine).replace(b"IQ== 0", b"Ig== 0", 1))
     monkeypatch.setattr(encodings, "read_compressed", lambda shipped: tampered)
     with pytest.raises(EncodingFileError, match="o200k_base.tiktoken.gz"):
-        load_counter("gpt-4o-mini")
+        load_counter("gpt-4o-mini", helper=helper)
 
 
-def test_load_counter_reports_a_missing_file(monkeypatch: pytest.MonkeyPatch, fresh_load: None) -> None:
+@pytest.mark.parametrize("helper", [False, True], ids=["in-process", "helper process"])
+def test_load_counter_reports_a_missing_file(monkeypatch: pytest.MonkeyPatch, fresh_load: None, helper: bool) -> None:
     missing = encodings.ShippedEncoding("o200k_base", "gone.tiktoken.gz", "0" * 64, "", {})
     monkeypatch.setitem(encodings.SHIPPED, "o200k_base", missing)  # type: ignore[index]
     with pytest.raises(EncodingFileError, match="gone.tiktoken.gz"):
-        load_counter("gpt-4o-mini")
+        load_counter("gpt-4o-mini", helper=helper)
 
 
 def test_the_encoding_is_loaded_once_per_process() -> None:

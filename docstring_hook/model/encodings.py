@@ -117,6 +117,12 @@ def load_encoding(name: str) -> tiktoken.Encoding:
     )
 
 
+def check_shipped(name: str) -> None:
+    """Raise `EncodingFileError` now if the file of the shipped encoding `name` is missing or damaged."""
+    shipped = SHIPPED[name]
+    verified(shipped, read_compressed(shipped))
+
+
 def read_compressed(shipped: ShippedEncoding) -> bytes:
     """The gzip bytes of `shipped` as installed with the package."""
     try:

@@ -98,23 +98,30 @@ _PIECE = re.compile(
 )
 
 
-def load_counter(model: str) -> tuple[TokenCounter, str | None]:
+def load_counter(model: str, *, helper: bool = False) -> tuple[TokenCounter, str | None]:
     """The tokenizer of `model` and None, or an estimate and a warning to print.
 
     Names tiktoken does not know (Azure deployment names, other vendors'
     models) get o200k_base. The encodings the package ships are used
     offline, and a damaged shipped file raises `EncodingFileError`; any other
     encoding is tiktoken's to download, and when that fails the estimate is
-    used, with a warning, since exact counts only sharpen the budget.
+    used, with a warning, since exact counts only sharpen the budget. With
+    `helper`, a shipped encoding is loaded and run in a helper process
+    (`tokenprocess`), its file checked here first; the caller closes it.
     """
     import tiktoken
 
-    from docstring_hook.model.encodings import is_shipped, load_encoding
+    from docstring_hook.model.encodings import check_shipped, is_shipped, load_encoding
 
     try:
         name = tiktoken.encoding_name_for_model(model)
     except KeyError:
         name = FALLBACK_ENCODING
+    if is_shipped(name) and helper:
+        from docstring_hook.model.tokenprocess import HelperCounter
+
+        check_shipped(name)
+        return HelperCounter(name), None
     if is_shipped(name):
         return TiktokenCounter(load_encoding(name)), None
     try:
