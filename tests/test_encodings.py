@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,11 +14,9 @@ from docstring_hook.model.tokens import TiktokenCounter, load_counter
 
 
 @pytest.fixture
-def fresh_load() -> Iterator[None]:
+def fresh_load(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test here loads anew, and leaves no tampered encoding cached for the others."""
-    load_encoding.cache_clear()
-    yield
-    load_encoding.cache_clear()
+    monkeypatch.setattr(encodings, "_LOADED", {})
 
 
 # Published token ids. cl100k_base: tiktoken's tests (tests/test_encoding.py,

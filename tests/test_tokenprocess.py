@@ -15,6 +15,7 @@ import pytest
 
 from docstring_hook.config import Settings
 from docstring_hook.counting import run_counter
+from docstring_hook.model import encodings
 from docstring_hook.model.encodings import load_encoding
 from docstring_hook.model.tokenprocess import HelperCounter
 from docstring_hook.model.tokens import TiktokenCounter
@@ -111,15 +112,25 @@ def test_the_helper_exits_when_its_parent_is_killed(tmp_path: Path) -> None:
         pytest.param(1, False, id="workers = 1: everything in-process"),
     ],
 )
-def test_a_run_counts_in_a_helper_unless_told_not_to(workers: int, helped: bool, tmp_path: Path) -> None:
+def test_a_run_counts_in_a_helper_unless_told_not_to(
+    workers: int, helped: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if helped and usable_cores() < 2:
         pytest.skip("one usable core: no helper")
+    monkeypatch.setattr(encodings, "_LOADED", {})  # a process that holds the encoding already counts in-process
     settings = Settings(root=str(tmp_path), workers=workers, cache_dir=str(tmp_path / "cache"))
     with run_counter(settings, {}, lambda message: None) as counter:
         assert isinstance(counter, HelperCounter) is helped
         assert counter.count("hello world") == 2
     if isinstance(counter, HelperCounter):
         assert counter.pid is None  # the run's end ended it
+
+
+def test_a_process_that_holds_the_encoding_counts_in_process(tmp_path: Path) -> None:
+    load_encoding("o200k_base")
+    settings = Settings(root=str(tmp_path), cache_dir=str(tmp_path / "cache"))
+    with run_counter(settings, {}, lambda message: None) as counter:
+        assert isinstance(counter, TiktokenCounter)
 
 
 def test_a_run_starts_its_tokenizer_before_it_imports_openai(fake: FakeAzure, project: Path) -> None:

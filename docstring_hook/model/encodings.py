@@ -14,7 +14,6 @@ to document never pays for it.
 from __future__ import annotations
 
 import binascii
-import functools
 import gzip
 import hashlib
 from collections.abc import Mapping
@@ -97,7 +96,14 @@ def is_shipped(name: str) -> bool:
     return name in SHIPPED
 
 
-@functools.cache
+_LOADED: dict[str, tiktoken.Encoding] = {}
+
+
+def is_loaded(name: str) -> bool:
+    """Whether this process holds the shipped encoding `name` already."""
+    return name in _LOADED
+
+
 def load_encoding(name: str) -> tiktoken.Encoding:
     """The shipped encoding `name`, verified; loaded once per process.
 
@@ -105,9 +111,15 @@ def load_encoding(name: str) -> tiktoken.Encoding:
     EncodingFileError when its file is missing or its digest is not the
     published one: counting with a wrong vocabulary would misstate the bill.
     """
+    encoding = _LOADED.get(name)
+    if encoding is None:
+        encoding = _LOADED[name] = _load(SHIPPED[name])
+    return encoding
+
+
+def _load(shipped: ShippedEncoding) -> tiktoken.Encoding:
     import tiktoken
 
-    shipped = SHIPPED[name]
     data = verified(shipped, read_compressed(shipped))
     return tiktoken.Encoding(
         name=shipped.name,

@@ -106,18 +106,19 @@ def load_counter(model: str, *, helper: bool = False) -> tuple[TokenCounter, str
     offline, and a damaged shipped file raises `EncodingFileError`; any other
     encoding is tiktoken's to download, and when that fails the estimate is
     used, with a warning, since exact counts only sharpen the budget. With
-    `helper`, a shipped encoding is loaded and run in a helper process
-    (`tokenprocess`), its file checked here first; the caller closes it.
+    `helper`, a shipped encoding this process has not loaded yet is loaded
+    and run in a helper process (`tokenprocess`), its file checked here
+    first; the caller closes it.
     """
     import tiktoken
 
-    from docstring_hook.model.encodings import check_shipped, is_shipped, load_encoding
+    from docstring_hook.model.encodings import check_shipped, is_loaded, is_shipped, load_encoding
 
     try:
         name = tiktoken.encoding_name_for_model(model)
     except KeyError:
         name = FALLBACK_ENCODING
-    if is_shipped(name) and helper:
+    if is_shipped(name) and helper and not is_loaded(name):
         from docstring_hook.model.tokenprocess import HelperCounter
 
         check_shipped(name)
