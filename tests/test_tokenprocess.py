@@ -60,6 +60,19 @@ def test_a_killed_helper_leaves_the_counts_exact() -> None:
     counter.close()
 
 
+def test_no_process_to_be_had_means_counting_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing.context
+
+    def refused(self: object) -> None:
+        raise OSError(11, "Resource temporarily unavailable")  # fork/exec refused: a limit on processes
+
+    monkeypatch.setattr(multiprocessing.context.SpawnProcess, "start", refused)
+    counter = HelperCounter("o200k_base")
+    assert counter.pid is None
+    assert counter.count(TEXTS[2]) == in_process(TEXTS[2])
+    counter.close()
+
+
 def test_ctrl_c_between_question_and_answer_drops_the_helper_not_the_counts() -> None:
     counter = HelperCounter("o200k_base")
     connection = counter._connection  # the one place a Ctrl-C can land mid-call

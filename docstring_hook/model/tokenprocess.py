@@ -43,7 +43,11 @@ class HelperCounter:
         self._process: BaseProcess | None = context.Process(
             target=serve, args=(theirs, name, os.getpid()), name="docstring-hook tokenizer", daemon=True
         )
-        self._process.start()
+        try:
+            self._process.start()
+        except OSError:  # no process to be had (a limit on processes, memory): count in-process
+            self._process = None
+            self._connection.close()
         theirs.close()
 
     @property
