@@ -27,8 +27,11 @@ def usable_cores() -> int:
     return os.cpu_count() or 1
 
 
-def spawn_pool(count: int) -> ProcessPoolExecutor:
-    """A pool of `count` fresh interpreters that ignore Ctrl-C and exit when their parent dies."""
+def spawn_pool(count: int, *, nice: int = 0) -> ProcessPoolExecutor:
+    """A pool of `count` fresh interpreters that ignore Ctrl-C and exit when their parent dies.
+
+    `nice`: how much lower than the parent's their scheduling priority is.
+    """
     # Imported here: a commit's `--check` never starts a pool and should not pay for these modules.
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -37,12 +40,14 @@ def spawn_pool(count: int) -> ProcessPoolExecutor:
         count,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=start_worker,
-        initargs=(os.getpid(),),
+        initargs=(os.getpid(), nice),
     )
 
 
-def start_worker(parent: int) -> None:
+def start_worker(parent: int, nice: int = 0) -> None:
     """Set up a helper process of `parent`: deaf to Ctrl-C, gone when orphaned, no teardown at exit."""
+    if nice and hasattr(os, "nice"):
+        os.nice(nice)
     # Ctrl-C reaches the whole process group; only the main process decides what it means.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A killed parent cannot stop its workers, which would wait for work forever

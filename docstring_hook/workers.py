@@ -22,6 +22,9 @@ from docstring_hook.source.refusal import may_trouble_libcst, rewriter_refusal
 POOL_MIN_FILES = 16
 """With `workers = 0` (auto), a run rewriting fewer files stays in-process."""
 
+WORKER_NICENESS = 10
+"""How much lower the rewriting workers' priority is: the event loop sending requests comes first."""
+
 
 class Rewriter:
     """Documents files in-process or in a pool of worker processes."""
@@ -29,7 +32,7 @@ class Rewriter:
     def __init__(self, files: int, workers: int = 0) -> None:
         count = workers or (os.cpu_count() or 1)
         wanted = count > 1 and (workers > 1 or files >= POOL_MIN_FILES)
-        self._pool = spawn_pool(count) if wanted else None
+        self._pool = spawn_pool(count, nice=WORKER_NICENESS) if wanted else None
 
     @property
     def pooled(self) -> bool:

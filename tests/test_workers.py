@@ -12,7 +12,7 @@ import pytest
 
 from docstring_hook.cli import main
 from docstring_hook.pool import spawn_pool
-from docstring_hook.workers import POOL_MIN_FILES, Rewriter
+from docstring_hook.workers import POOL_MIN_FILES, WORKER_NICENESS, Rewriter
 from tests.conftest import use_azure, write
 from tests.fake_azure import FakeAzure
 
@@ -74,6 +74,23 @@ def test_when_a_pool_is_used(files: int, workers: int, pooled: bool) -> None:
         assert rewriter.pooled is pooled
     finally:
         rewriter.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="POSIX priorities")
+def test_rewriting_workers_yield_the_cores_to_the_event_loop() -> None:
+    # A file's rewrite can wait; the loop's next request cannot.
+    rewriter = Rewriter(1, workers=2)
+    try:
+        assert rewriter._pool is not None
+        priorities = {rewriter._pool.submit(os.nice, 0).result() for _ in range(4)}
+    finally:
+        rewriter.close()
+    assert priorities == {min(os.nice(0) + WORKER_NICENESS, 19)}  # 19: the lowest priority there is
+
+
+def test_check_workers_keep_their_parents_priority() -> None:
+    with spawn_pool(1) as pool:
+        assert pool.submit(os.nice, 0).result() == os.nice(0)
 
 
 class _Finalized:
