@@ -99,10 +99,11 @@ async def _hand_over(generation: asyncio.Future[Any]) -> None:
         await asyncio.sleep(0)
     except asyncio.CancelledError:
         generation.cancel()
+        generation.add_done_callback(_quieten)  # nobody awaits it now
         raise
 
 
-def _quieten(work: asyncio.Future[list[FileResult]]) -> None:
+def _quieten(work: asyncio.Future[Any]) -> None:
     # Its error, if any, was raised already or is the cancellation we caused.
     if work.done() and not work.cancelled():
         work.exception()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -57,3 +58,23 @@ def test_the_first_request_leaves_before_the_other_files_are_prepared(
     result = asyncio.run(pipeline.run(found, settings, generator, write=False))
     assert [o.status for o in result.outcomes] == [Status.DOCUMENTED] * FILES
     assert events == ["prepare", "request"] * FILES
+
+
+def test_a_file_cancelled_while_it_hands_over_leaves_no_unretrieved_error() -> None:
+    # A Ctrl-C before the run's own handler is in place cancels the run (asyncio.run's default);
+    # a file in its hand-over cancels its requests, which nobody awaits any more.
+    reported: list[str] = []
+
+    async def scenario() -> None:
+        asyncio.get_running_loop().set_exception_handler(lambda loop, context: reported.append(context["message"]))
+        generation = asyncio.gather(asyncio.Event().wait(), asyncio.Event().wait())
+        handing_over = asyncio.ensure_future(pipeline._hand_over(generation))
+        await asyncio.sleep(0)  # it is inside its pause
+        handing_over.cancel()
+        await asyncio.gather(handing_over, return_exceptions=True)
+        await asyncio.sleep(0)  # the cancelled requests finish
+        del generation, handing_over
+        gc.collect()  # an exception never retrieved is reported when its future is collected
+
+    asyncio.run(scenario())
+    assert reported == []
