@@ -224,7 +224,7 @@ class Generator:
 
         async def attempt() -> Completion:
             nonlocal attempts
-            async with self._pacer.slot(tokens + self._settings.max_output_tokens):
+            async with self._pacer.slot(tokens + self._settings.max_output_tokens) as ticket:
                 if self._stopped is not None:
                     raise self._stopped
                 if self.interrupted:
@@ -239,7 +239,8 @@ class Generator:
                 except TransientError as error:
                     self.in_flight.discard(target)
                     error.attempts = attempts
-                    self._pacer.failed(error.retry_after, throttled=error.reason is Reason.RATE_LIMITED)
+                    self._pacer.failed(error.retry_after, throttled=error.reason is Reason.RATE_LIMITED,
+                                       ticket=ticket)
                     if error.retry_after is not None:
                         self._pacer.pause_for(error.retry_after)
                     self._note_unreachable(error)
@@ -249,7 +250,7 @@ class Generator:
                     raise
                 self.in_flight.discard(target)
             self._answered = True
-            self._pacer.observe(completion.remaining_requests, completion.remaining_tokens)
+            self._pacer.observe(completion.remaining_requests, completion.remaining_tokens, ticket)
             self.usage.add_tokens(completion.prompt_tokens, completion.completion_tokens)
             return completion
 

@@ -2,13 +2,13 @@
 
 Every request of a run passes through one `Pacer`, in one event loop:
 
-    async with pacer.slot(estimated_tokens):
+    async with pacer.slot(estimated_tokens) as ticket:
         ...send the request...
-    pacer.observe(remaining_requests, remaining_tokens)
+    pacer.observe(remaining_requests, remaining_tokens, ticket)
 
 and, when it failed transiently (to be retried), `pacer.failed(retry_after,
-throttled=...)` (which calls `rate_limited` for a 429) and
-`pacer.pause_for(retry_after)`.
+throttled=..., ticket=ticket)` (which calls `rate_limited` for a 429) and
+`pacer.pause_for(retry_after)`. The ticket ties an answer to its admission.
 
 Azure OpenAI counts a deployment's per-minute quota over short windows,
 typically 1 or 10 seconds (600 RPM: at most 10 requests in any second), and
@@ -18,28 +18,33 @@ order, for a free in-flight slot (`concurrency`), for its turn at admission
 
 - a request rate, spread evenly by a token bucket with a small burst
   (`rates.TokenBucket`): `rpm / 60` per second when `rpm` is given, else the
-  quota the headers revealed (the most ever remaining, plus one) over the
-  guessed window; none while nothing is known;
+  quota the answers revealed over the window (`quota.Quota`); none while
+  nothing is known;
 - a token rate likewise, from `tpm` or the remaining-tokens header; a request
   larger than the bucket enters once it is full and leaves it in debt. The
   server counts tokens its own way (Azure: from the prompt's characters);
-  the drops of the remaining-tokens header calibrate our estimates to it
-  (`rates.TokenScale`);
+  the answers calibrate our estimates to it;
 - both rates times an AIMD multiplier (`rates.Multiplier`): each burst of
   429s cuts it by 30%, it grows back by 0.05 per second;
+- over a long window (10 s or more), what the window still allows, spread
+  until its oldest entry leaves (`Quota.spread_ready`): the first burst of a
+  run must not spend a 10-s window in two seconds and leave eight idle;
 - `pause_for(seconds)`, after a 429: no entry before the furthest deadline
   asked for, shared by all waiters;
 - `observe(...)`: when the server says no request is left though our own
-  entries in the guessed window cannot have used its quota (a longer window,
-  or another client), or fewer tokens remain than the next estimate, entries
-  are held until the oldest of ours in the guessed window leaves it, never
-  longer than `HOLD`: then they go again, paced, and the answers decide.
+  entries in the window cannot have used its quota (a longer window, or
+  another client), or fewer tokens remain than the next estimate, entries
+  are held until the oldest of ours in the window leaves it, never longer
+  than `HOLD`: then they go again, paced, and the answers decide.
 
-The guessed window starts at 1 s and grows to the documented window (10 or
-60 s) that covers a 429's retry-after: a server counting over a minute says
-to wait tens of seconds. A server sending no headers is learned from 429s
-alone: the rate it answered at (over the last 10 s, or the window) until it
-refused is its quota (the answers arriving within a window of a 429 count too).
+The window starts at 1 s. The remaining-* headers tell a longer one within
+about a second of traffic (`windowfit.WindowFit`: under the right window,
+what remains plus what we sent within it is constant), and a 429's
+retry-after sets the shortest window still possible. A 60-s window looks
+like a 10-s one until 10 s have passed. A server sending no headers is
+learned from 429s alone: the rate it answered at (over the last 10 s, or the
+window) until it refused is its quota (the answers arriving within a window
+of a 429 count too).
 
 The pacer knows only estimates and times; it never talks HTTP. `clock` and
 `sleep` are injectable so tests run in virtual time. Every wait is a
@@ -55,7 +60,8 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from docstring_hook.model.rates import SAFETY, WINDOWS, Multiplier, TokenBucket, TokenScale, bucket_for, window_for
+from docstring_hook.model.quota import Quota
+from docstring_hook.model.rates import SAFETY, WINDOWS, Multiplier, TokenBucket, bucket_for
 
 HOLD = 1.0
 """Seconds, at most, that a "nothing left" header holds entries before one probes."""
@@ -96,10 +102,8 @@ class Pacer:
         self._admission = asyncio.Lock()
         self._entries: deque[tuple[float, int]] = deque()  # (admitted at, estimated tokens)
         self._answers: deque[float] = deque()  # times of observe(): answered requests
-        self._window = WINDOWS[0]
-        self._request_quota: int | None = None  # per guessed window, learned
-        self._most_tokens_remaining: int | None = None  # in the server's tokens
-        self._scale = TokenScale()
+        self._quota = Quota()
+        self._last_entry = -math.inf
         self._answered_rate: float | None = None  # answers per second before a 429, with no header
         self._measure_until = -math.inf
         self._multiplier = Multiplier()
@@ -124,49 +128,50 @@ class Pacer:
     @property
     def window(self) -> float:
         """Seconds of the window the server is guessed to count over."""
-        return self._window
+        return self._quota.window
 
     def request_rate(self) -> float | None:
         """Requests per second admission allows now; None when unlimited."""
-        base = self.rpm / 60 if self.rpm is not None else self._learned(self._request_quota) or self._answered_rate
+        base = self.rpm / 60 if self.rpm is not None else self._learned(self._quota.requests()) or self._answered_rate
         return None if base is None else base * SAFETY * self._multiplier.now(self._clock())
 
     def token_rate(self) -> float | None:
         """Estimated tokens per second admission allows now; None when unlimited."""
-        base = self.tpm / 60 if self.tpm is not None else self._learned(self._token_quota())
+        base = self.tpm / 60 if self.tpm is not None else self._learned(self._quota.tokens())
         if base is None:
             return None
         # The quota is in the server's tokens, the bucket in our estimates.
-        return base / self._scale.ratio() * SAFETY * self._multiplier.now(self._clock())
+        return base / self._quota.ratio() * SAFETY * self._multiplier.now(self._clock())
 
     @asynccontextmanager
-    async def slot(self, estimated_tokens: int) -> AsyncIterator[None]:
-        """Hold one request slot, entered once every limit allows it."""
+    async def slot(self, estimated_tokens: int) -> AsyncIterator[int]:
+        """Hold one request slot, entered once every limit allows it; yields its ticket.
+
+        Pass the ticket to `observe`/`failed`: it ties the answer to its admission.
+        """
         if estimated_tokens < 0:
             raise ValueError("estimated_tokens must not be negative")
         async with self._slots:
             async with self._admission:
-                await self._admit(estimated_tokens)
+                ticket = await self._admit(estimated_tokens)
             self._in_flight += 1
             self._max_in_flight = max(self._max_in_flight, self._in_flight)
             try:
-                yield
+                yield ticket
             finally:
                 self._in_flight -= 1
 
-    def observe(self, remaining_requests: int | None, remaining_tokens: int | None) -> None:
+    def observe(self, remaining_requests: int | None, remaining_tokens: int | None, ticket: int | None = None) -> None:
         """Take in an answer and what the server says remains; a None (header absent) leaves that limit be."""
         now = self._clock()
+        self._quota.answered(ticket, remaining_requests, remaining_tokens)
         self._answers.append(now)
         self._forget_before(now - MEMORY)
         if self._answered_rate is not None and now <= self._measure_until:
             self._answered_rate = max(self._answered_rate, self._recent_answer_rate(now))
         if remaining_requests is not None:
-            self._request_quota = max(self._request_quota or 0, remaining_requests + 1)
             self._requests_held_until = self._hold_end(now) if self._unexplained(remaining_requests, now) else -math.inf
         if remaining_tokens is not None:
-            self._scale.observe(remaining_tokens)
-            self._most_tokens_remaining = max(self._most_tokens_remaining or 0, remaining_tokens)
             self._tokens_remaining = (remaining_tokens, self._hold_end(now))
 
     def rate_limited(self, retry_after: float | None) -> None:
@@ -174,22 +179,19 @@ class Pacer:
         now = self._clock()
         self._forget_before(now - MEMORY)
         if retry_after is not None and retry_after > 0:
-            self._window = max(self._window, window_for(retry_after))
-        if (
-            self._request_quota is None
-            and self._most_tokens_remaining is None
-            and self.rpm is None
-            and self.tpm is None
-        ):
+            self._quota.retry_after(retry_after)
+        if not self._quota.known and self.rpm is None and self.tpm is None:
             # Nothing told us the quota: the rate the server did answer at until it refused is it.
             self._answered_rate = max(self._answered_rate or 0.0, self._recent_answer_rate(now))
             # The answers of the saturated moment arrive with its 429s and after: count them too.
-            self._measure_until = now + self._window
-        self._multiplier.cut(now, spacing=min(self._window, HOLD))
+            self._measure_until = now + self.window
+        self._multiplier.cut(now, spacing=min(self.window, HOLD))
 
-    def failed(self, retry_after: float | None, *, throttled: bool) -> None:
+    def failed(self, retry_after: float | None, *, throttled: bool, ticket: int | None = None) -> None:
         """A request failed and will be retried; a 429 (`throttled`) slows admission down."""
         if throttled:
+            if ticket is not None:
+                self._quota.refused(ticket)
             self.rate_limited(retry_after)
 
     def pause_for(self, seconds: float) -> None:
@@ -200,7 +202,7 @@ class Pacer:
         # The furthest deadline wins: a shorter retry-after never cancels a longer one.
         self._paused_until = max(self._paused_until, deadline)
 
-    async def _admit(self, tokens: int) -> None:
+    async def _admit(self, tokens: int) -> int:
         # Holding the admission lock, no entry is added while we wait, so a
         # round ends early only when pause_for/observe moved a deadline (each
         # in-flight request does so at most once) or the clock woke us a hair
@@ -217,7 +219,8 @@ class Pacer:
             if bucket is not None:
                 bucket.take(amount, now)
         self._entries.append((now, tokens))
-        self._scale.admitted(tokens)
+        self._last_entry = now
+        return self._quota.admitted(now, tokens)
 
     def _ready_at(self, tokens: int, now: float) -> float:
         self._forget_before(now - MEMORY)
@@ -228,6 +231,11 @@ class Pacer:
             self._tokens_held_until(tokens),
             self._requests.ready_at(1, now) if self._requests else -math.inf,
             self._tokens.ready_at(tokens, now) if self._tokens else -math.inf,
+            self._quota.spread_ready(
+                now, tokens, self._last_entry, hold=HOLD, margin=ARRIVAL_MARGIN,
+                requests=self.rpm * self.window / 60 if self.rpm is not None else self._quota.requests(),
+                server_tokens=self.tpm * self.window / 60 if self.tpm is not None else self._quota.tokens(),
+            ),
         )
 
     def _retune(self, now: float) -> None:
@@ -239,17 +247,11 @@ class Pacer:
         # Over at least a window and up to RATE_SPAN: with a short window and some latency,
         # the answers of one window are fewer than the requests it admitted.
         first = self._entries[0][0] if self._entries else now
-        span = max(self._window, min(RATE_SPAN, now - first))
+        span = max(self.window, min(RATE_SPAN, now - first))
         return max(1, sum(1 for t in self._answers if t > now - span)) / span
 
-    def _token_quota(self) -> int | None:
-        # The most ever remaining, plus the server's cost of the request that left it.
-        if self._most_tokens_remaining is None:
-            return None
-        return self._most_tokens_remaining + self._server_tokens(self._scale.typical())
-
-    def _learned(self, quota: int | None) -> float | None:
-        return None if quota is None else quota / self._window
+    def _learned(self, quota: float | None) -> float | None:
+        return None if quota is None else quota / self.window
 
     def _forget_before(self, horizon: float) -> None:
         while self._entries and self._entries[0][0] <= horizon:
@@ -261,20 +263,17 @@ class Pacer:
         if self._tokens_remaining is None:
             return -math.inf
         remaining, until = self._tokens_remaining
-        return until if self._server_tokens(tokens) > remaining else -math.inf
-
-    def _server_tokens(self, tokens: int) -> int:
-        return math.ceil(tokens * self._scale.ratio())
+        return until if self._quota.server_tokens(tokens) > remaining else -math.inf
 
     def _unexplained(self, remaining_requests: int, now: float) -> bool:
         # Paced at the quota, the window is often exactly full: that is no news. Full while
         # our own entries cannot fill it means a longer window or another client: hold, probe.
         if remaining_requests > 0:
             return False
-        own = sum(1 for entered, _ in self._entries if entered > now - self._window)
-        return own < SAFETY * (self._request_quota or 0) - 1
+        own = sum(1 for entered, _ in self._entries if entered > now - self.window)
+        return own < SAFETY * (self._quota.most_requests or 0) - 1
 
     def _hold_end(self, now: float) -> float:
-        inside = [entered for entered, _ in self._entries if entered > now - self._window]
-        frees = min(inside) + self._window + ARRIVAL_MARGIN if inside else now + HOLD
+        inside = [entered for entered, _ in self._entries if entered > now - self.window]
+        frees = min(inside) + self.window + ARRIVAL_MARGIN if inside else now + HOLD
         return min(now + HOLD, frees)

@@ -4,8 +4,8 @@ Azure OpenAI enforces a deployment's per-minute quota over short windows
 (typically 1 or 10 seconds: 600 RPM allows 10 requests in any second), and
 its `x-ratelimit-remaining-*` headers describe that short window. So rates
 here are per second, spread evenly by token buckets with a small burst; the
-window length is a guess that starts at the shortest documented one and
-only grows when a 429's retry-after shows a longer one.
+window length is one of the documented ones (`WINDOWS`), guessed from the
+answers (`quota.Quota`).
 """
 
 from __future__ import annotations
@@ -117,12 +117,19 @@ class TokenScale:
 
     Azure counts a request against the quota by its own estimate (from the
     prompt's characters, plus max_tokens); ours is tiktoken's count, or an
-    offline over-estimate. Between two answers the remaining-tokens header
-    drops by the server's cost of the requests that arrived in between:
-    usually one, so the median drop, over the median of our estimates, is
-    the ratio. Drops are noisy (answers out of order, windows refilling),
-    hence the medians and the minimum sample.
+    offline over-estimate. Between the answers to two consecutive admissions
+    (tickets n and n + 1) the remaining-tokens header drops by the server's
+    cost of the second, so the median drop, over the median of our
+    estimates, is the ratio. Answers come back out of order, so drops are
+    taken between tickets, not between answers as they arrive (without
+    tickets: between answers). A window letting old requests go in between
+    makes a drop smaller or none, hence the medians and the minimum sample.
+    Two requests admitted together (a burst) may reach the server in either
+    order: their pair is skipped.
     """
+
+    APART = 0.02
+    """Seconds between two admissions for the server to see them in order."""
 
     SAMPLES = 16
     """Drops and estimates kept (the most recent)."""
@@ -132,19 +139,42 @@ class TokenScale:
 
     def __init__(self) -> None:
         self._previous: int | None = None
+        self._admitted_at: dict[int, float] = {}  # recent tickets: when admitted
+        self._by_ticket: dict[int, int] = {}  # recent answers: ticket -> remaining tokens
         self._drops: deque[int] = deque(maxlen=self.SAMPLES)
         self._estimates: deque[int] = deque(maxlen=self.SAMPLES)
 
-    def admitted(self, tokens: int) -> None:
-        """Our estimate of a request just admitted."""
+    def admitted(self, tokens: int, ticket: int | None = None, at: float = 0.0) -> None:
+        """Our estimate of a request just admitted, its ticket and when."""
         if tokens > 0:
             self._estimates.append(tokens)
+        if ticket is not None:
+            self._admitted_at[ticket] = at
+            if len(self._admitted_at) > 4 * self.SAMPLES:
+                del self._admitted_at[min(self._admitted_at)]
 
-    def observe(self, remaining: int) -> None:
-        """A remaining-tokens header."""
-        if self._previous is not None and remaining < self._previous:
-            self._drops.append(self._previous - remaining)
-        self._previous = remaining
+    def observe(self, remaining: int, ticket: int | None = None) -> None:
+        """A remaining-tokens header, and the ticket of the admission it answers (if known)."""
+        if ticket is None:
+            self._drop(self._previous, remaining)
+            self._previous = remaining
+            return
+        if self._apart(ticket - 1, ticket):
+            self._drop(self._by_ticket.get(ticket - 1), remaining)
+        if self._apart(ticket, ticket + 1):
+            self._drop(remaining, self._by_ticket.get(ticket + 1))
+        self._by_ticket[ticket] = remaining
+        if len(self._by_ticket) > 4 * self.SAMPLES:
+            del self._by_ticket[min(self._by_ticket)]
+
+    def _apart(self, first: int, second: int) -> bool:
+        if first not in self._admitted_at or second not in self._admitted_at:
+            return False
+        return self._admitted_at[second] - self._admitted_at[first] >= self.APART
+
+    def _drop(self, before: int | None, after: int | None) -> None:
+        if before is not None and after is not None and after < before:
+            self._drops.append(before - after)
 
     def typical(self) -> int:
         """Our median estimate of a request (0 before any)."""
