@@ -502,6 +502,7 @@ class FakeAzure:
         self._script_all: deque[Fault] = deque()
         self._replies: dict[str, Fault] = {}
         self._window: deque[tuple[float, int]] = deque()  # (time, tokens) accepted
+        self.charged: list[int] = []  # tokens counted against tpm/rpm, per accepted request
         self._in_flight = self._max_in_flight = 0
         self._ids = itertools.count(1)
         self._connections: set[socket.socket] = set()
@@ -775,6 +776,7 @@ class FakeAzure:
                 oldest = self._window[0][0] if self._window else now
                 return max(0.001, oldest + self.rate_window - now)
             self._window.append((now, cost))
+            self.charged.append(cost)
             return None
 
     def _rate_headers(self) -> dict[str, str]:
