@@ -81,6 +81,25 @@ def test_the_window_and_quota_the_headers_fit(server: Server, times: list[float]
         assert found == pytest.approx(quota, rel=0.03)
 
 
+def test_a_burst_counted_late_does_not_move_the_guess_as_it_leaves() -> None:
+    # A run's first 8 requests open connections: the server counts them 85 ms later than
+    # the ones after (as measured against the fake). As they leave a 10-s window, the
+    # answers of that moment look like a 60-s window; the guess stays.
+    window, quota = 10.0, 50
+    times = [0.0] * 8 + steady(26, 0.4, 1.3) + steady(1.85, 1.3, 10.0) + steady(4.75, 10.0, 20.0)
+    counted_at = [at + (0.385 if i < 8 else 0.3) for i, at in enumerate(times)]
+    fit, counted, guesses = WindowFit(), [], []
+    numbers = [fit.admitted(at, 1_000) for at in times]
+    for index in sorted(range(len(times)), key=counted_at.__getitem__):
+        now = counted_at[index]
+        counted = [t for t in counted if t > now - window] + [now]
+        fit.answered(numbers[index], max(0, quota - len(counted)), None)
+        fitted = fit.fit(scale=1.0)
+        guesses.append(fitted.window if fitted else None)
+    assert guesses[-1] == 10.0
+    assert 60.0 not in guesses
+
+
 def test_the_tokens_scale_is_read_off_the_answers() -> None:
     # We estimate 1,000 tokens a request; the server counts 550.
     fitted, _ = serve(Server(10.0, 50_000, charge=550), steady(26, 0, 2.5))

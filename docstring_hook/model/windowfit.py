@@ -42,7 +42,12 @@ MINIMUM_ANSWERS = 6
 """Answers needed before any window is preferred to the shortest."""
 
 CLEARLY_BETTER = 4.0
-"""The guess moves to a window under which the sums vary this many times less."""
+"""The guess moves to a window under which the sums vary this many times less..."""
+
+PERSISTENT = 3
+"""...at this many answers in a row: a request counted a little later than its
+neighbours (a new connection) makes one answer look like a longer window as a
+burst leaves it."""
 
 REQUEST_JITTER = 1.0
 """Variance (in requests squared) no window need explain: a request admitted at a
@@ -91,6 +96,7 @@ class WindowFit:
         self._refused: dict[int, int] = {}  # admission number: tokens
         self._answers: deque[_Answer] = deque(maxlen=ANSWERS)
         self._window = WINDOWS[0]
+        self._challenger, self._wins = WINDOWS[0], 0
 
     def admitted(self, at: float, tokens: int) -> int:
         """Record an admission (times never go back); its number, for `refused`/`answered`."""
@@ -133,8 +139,7 @@ class WindowFit:
         # Steady pacing makes every window fit alike: only clear evidence moves the guess.
         self._window = max(self._window, at_least)
         best = min((w for w in WINDOWS if w >= at_least), key=lambda window: (spread[window], window))
-        if spread[best] * CLEARLY_BETTER + jitter < spread[self._window]:
-            self._window = best
+        self._challenge(best if spread[best] * CLEARLY_BETTER + jitter < spread[self._window] else None)
         window = self._window
         with_requests = [a for a in answers if a.requests is not None]
         with_tokens = [a for a in answers if a.tokens is not None]
@@ -145,6 +150,14 @@ class WindowFit:
             statistics.median(tokens.sums) if tokens else None,
             tokens.slope if tokens else None,
         )
+
+    def _challenge(self, better: float | None) -> None:
+        if better is None or better != self._challenger:
+            self._challenger, self._wins = (better or self._window), 0
+        if better is not None:
+            self._wins += 1
+            if self._wins >= PERSISTENT:
+                self._window, self._wins = better, 0
 
     def _line(self, answers: Sequence[_Answer], window: float, requests: bool, scale: float) -> _Line:
         remaining, own = [], []
