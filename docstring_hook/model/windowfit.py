@@ -120,7 +120,8 @@ class WindowFit:
     def inside(self, now: float, window: float) -> Inside:
         """Our counted admissions in (now - window, now]."""
         start = bisect_right(self._times, now - window)
-        return self._between(start, len(self._times) - 1)
+        count, tokens = self._counted(start, len(self._times) - 1)
+        return Inside(count, tokens, self._times[start] if count else None)
 
     def fit(self, scale: float, at_least: float = WINDOWS[0]) -> Fitted | None:
         """The best window (`at_least` long: a 429 showed that) and its quotas; None until enough answers came.
@@ -134,7 +135,7 @@ class WindowFit:
         if not requests and not all(a.tokens is not None for a in answers):
             return None
         lines = {window: self._line(answers, window, requests, scale) for window in WINDOWS}
-        spread = {window: statistics.pvariance(line.sums) for window, line in lines.items()}
+        spread = {window: _variance(line.sums) for window, line in lines.items()}
         jitter = REQUEST_JITTER if requests else (lines[self._window].slope * self._typical_tokens()) ** 2
         # Steady pacing makes every window fit alike: only clear evidence moves the guess.
         self._window = max(self._window, at_least)
@@ -143,12 +144,13 @@ class WindowFit:
         window = self._window
         with_requests = [a for a in answers if a.requests is not None]
         with_tokens = [a for a in answers if a.tokens is not None]
-        tokens = self._line(with_tokens, window, False, scale) if with_tokens else None
+        by_requests = lines[window] if requests else self._line(with_requests, window, True, scale)
+        by_tokens = lines[window] if not requests else self._line(with_tokens, window, False, scale)
         return Fitted(
             window,
-            statistics.median(self._line(with_requests, window, True, scale).sums) if with_requests else None,
-            statistics.median(tokens.sums) if tokens else None,
-            tokens.slope if tokens else None,
+            statistics.median(by_requests.sums) if by_requests.sums else None,
+            statistics.median(by_tokens.sums) if by_tokens.sums else None,
+            by_tokens.slope if by_tokens.sums else None,
         )
 
     def _challenge(self, better: float | None) -> None:
@@ -163,29 +165,32 @@ class WindowFit:
         remaining, own = [], []
         for answer in answers:
             index = answer.index - self._first
-            inside = self._between(bisect_right(self._times, self._times[index] - window), index)
+            count, tokens = self._counted(bisect_right(self._times, self._times[index] - window), index)
             remaining.append(float((answer.requests if requests else answer.tokens) or 0))
-            own.append(float(inside.count if requests else inside.tokens))
+            own.append(float(count if requests else tokens))
         slope = 1.0 if requests else self._slope(remaining, own, scale)
         return _Line(slope, [left + slope * mine for left, mine in zip(remaining, own)])
 
     def _slope(self, remaining: Sequence[float], own: Sequence[float], scale: float) -> float:
         # The server counts tokens its own way: what remains falls by `slope` per token of ours.
         # Read it off the answers when our counts vary enough to show it, else trust `scale`.
-        if len(own) < 2 or statistics.variance(own) < self._typical_tokens() ** 2:
+        if len(own) < 2:
             return scale
-        slope = -statistics.covariance(own, remaining) / statistics.variance(own)
+        spread = _variance(own)
+        if spread < self._typical_tokens() ** 2:
+            return scale
+        slope = -_covariance(own, remaining) / spread
         return slope if slope > 0 else scale
 
-    def _between(self, start: int, stop: int) -> Inside:
-        """Counted admissions with positions start..stop (inclusive)."""
+    def _counted(self, start: int, stop: int) -> tuple[int, int]:
+        """Requests and tokens of the counted admissions at positions start..stop (inclusive)."""
         if stop < start:
-            return Inside(0, 0, None)
+            return 0, 0
         count, tokens = stop - start + 1, self._tokens[stop + 1] - self._tokens[start]
         for number, spent in self._refused.items():
             if start <= number - self._first <= stop:
                 count, tokens = count - 1, tokens - spent
-        return Inside(count, tokens, self._times[start])
+        return count, tokens
 
     def _typical_tokens(self) -> float:
         count = len(self._times)
@@ -204,3 +209,14 @@ class WindowFit:
         del self._tokens[:drop]
         self._first += drop
         self._refused = {n: t for n, t in self._refused.items() if n >= self._first}
+
+
+# statistics.pvariance and covariance compute exactly, with fractions: a fit per answer
+# would cost the event loop a quarter of a millisecond.
+def _variance(values: Sequence[float]) -> float:
+    return _covariance(values, values)
+
+
+def _covariance(xs: Sequence[float], ys: Sequence[float]) -> float:
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / len(xs)
