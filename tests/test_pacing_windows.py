@@ -195,6 +195,13 @@ def test_a_client_starting_beside_us_never_stalls_us_past_a_window() -> None:
     assert outcome.longest_gap < 10.0
 
 
+def test_a_one_second_window_is_not_overrun_while_its_answers_are_on_their_way() -> None:
+    # 20 requests of 1,000 tokens a second: the window is full before the first answers say so.
+    outcome = run(1.0, tpm=1_200_000, flags=False, headers=True, targets=400)
+    assert outcome.refused_share == 0
+    assert outcome.goodput >= 0.9
+
+
 def test_the_issue_scenario_600_rpm_over_one_second_at_concurrency_32() -> None:
     for flags in (True, False):
         outcome = run(1.0, rpm=600, tpm=None, flags=flags, headers=True, targets=450, concurrency=32)

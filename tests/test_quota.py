@@ -57,11 +57,14 @@ def test_bookkeeping_never_holds_an_entry_more_than_hold_after_the_last() -> Non
     assert ready == pytest.approx(last + HOLD)
 
 
-def test_a_one_second_window_is_not_spread() -> None:
-    known = filled(30, 20, window=1.0, quota=25)
+def test_a_one_second_window_is_not_spread_but_never_overrun() -> None:
+    known = filled(30, 16, window=1.0, quota=25)  # 16 sent in the last second (14/16 s to 29/16 s)
     assert known.window == 1.0
-    ready = known.spread_ready(1.5, 1_000, 1.45, requests=25, server_tokens=None, hold=HOLD, margin=MARGIN)
-    assert ready == -math.inf
+    last = 29 / 16
+    room = known.spread_ready(last, 1_000, last, requests=25, server_tokens=None, hold=HOLD, margin=MARGIN)
+    assert room == -math.inf
+    full = known.spread_ready(last, 1_000, last, requests=16, server_tokens=None, hold=HOLD, margin=MARGIN)
+    assert full == pytest.approx(14 / 16 + 1.0 + MARGIN)  # when the oldest of the last second leaves
 
 
 def test_a_429s_retry_after_sets_the_shortest_window_still_possible() -> None:

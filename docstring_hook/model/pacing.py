@@ -28,7 +28,8 @@ order, for a free in-flight slot (`concurrency`), for its turn at admission
   429s cuts it by 30%, it grows back by 0.05 per second;
 - over a long window (10 s or more), what the window still allows, spread
   until its oldest entry leaves (`Quota.spread_ready`): the first burst of a
-  run must not spend a 10-s window in two seconds and leave eight idle;
+  run must not spend a 10-s window in two seconds and leave eight idle; over
+  a 1-s window, what we sent within it never more than its quota;
 - `pause_for(seconds)`, after a 429: no entry before the furthest deadline
   asked for, shared by all waiters;
 - `observe(...)`: when the server says no request is left though our own

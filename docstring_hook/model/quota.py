@@ -13,8 +13,9 @@ Three things, each from its own evidence:
   fit's slope.
 
 It also says when an entry may go so that a long window's remaining quota is
-spread until its oldest entry leaves (`spread_ready`). Pure bookkeeping: times
-come from the pacer's clock.
+spread until its oldest entry leaves, and a 1-s window's is not overrun by
+what we sent within it (`spread_ready`). Pure bookkeeping: times come from
+the pacer's clock.
 """
 
 from __future__ import annotations
@@ -94,19 +95,24 @@ class Quota:
     def spread_ready(self, now: float, tokens: int, last_entry: float, *, requests: float | None,
                      server_tokens: float | None, hold: float, margin: float) -> float:
         """When an entry of `tokens` may go so that a long window's quota (`requests`,
-        `server_tokens` per window) lasts until its oldest entry leaves; at most `hold`
-        after the last entry: past that one probes, and the answer (or a 429's
-        retry-after) has the last word.
+        `server_tokens` per window) lasts until its oldest entry leaves, or a 1-s
+        window's is not overrun; at most `hold` after the last entry: past that one
+        probes, and the answer (or a 429's retry-after) has the last word.
 
-        A burst would spend the window and leave the rest of it idle; a 1-s window
-        refills before that matters.
+        Over a long window a burst would spend the quota and leave the rest of the
+        window idle. A 1-s window refills before that matters, but the answers of a
+        burst come back after it has been sent: the next entries must wait for the
+        window, not for the headers, to say there is room.
         """
-        if self.window < WINDOWS[1]:
-            return -math.inf
         inside = self._fit.inside(now, self.window)
         if inside.oldest is None:
             return -math.inf
         frees = inside.oldest + self.window + margin
+        if self.window < WINDOWS[1]:
+            full = (requests is not None and inside.count + 1 > requests) or (
+                server_tokens is not None
+                and self.server_tokens(inside.tokens) + self.server_tokens(tokens) > server_tokens)
+            return min(frees, last_entry + hold) if full else -math.inf
         ready = max(
             _spread(last_entry, frees, requests, inside.count, 1),
             _spread(last_entry, frees, server_tokens, self.server_tokens(inside.tokens), self.server_tokens(tokens)),
