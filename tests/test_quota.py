@@ -44,7 +44,7 @@ def test_a_short_window_quota_is_the_most_remaining_plus_one() -> None:
 def test_a_long_windows_rest_is_spread_until_its_oldest_entry_leaves() -> None:
     known = filled(30, 20)  # 30 of 50 used by t=1.45; the oldest leaves at 10 s
     last = 29 / 20
-    ready = known.spread_ready(last, 1_000, last, requests=50, server_tokens=None, hold=math.inf, margin=MARGIN)
+    ready = known.window_ready(last, 1_000, last, requests=50, server_tokens=None, hold=math.inf, margin=MARGIN)
     assert ready == pytest.approx(last + (10 + MARGIN - last) / 20)
 
 
@@ -53,7 +53,7 @@ def test_bookkeeping_never_holds_an_entry_more_than_hold_after_the_last() -> Non
     last = 29 / 20
     # Told the window holds only 30 (as --rpm 180 would say), the next entry waits for the oldest
     # to leave at 10 s, but never more than HOLD after the last entry: then it probes.
-    ready = known.spread_ready(last, 1_000, last, requests=30, server_tokens=None, hold=HOLD, margin=MARGIN)
+    ready = known.window_ready(last, 1_000, last, requests=30, server_tokens=None, hold=HOLD, margin=MARGIN)
     assert ready == pytest.approx(last + HOLD)
 
 
@@ -61,9 +61,9 @@ def test_a_one_second_window_is_not_spread_but_never_overrun() -> None:
     known = filled(30, 16, window=1.0, quota=25)  # 16 sent in the last second (14/16 s to 29/16 s)
     assert known.window == 1.0
     last = 29 / 16
-    room = known.spread_ready(last, 1_000, last, requests=25, server_tokens=None, hold=HOLD, margin=MARGIN)
+    room = known.window_ready(last, 1_000, last, requests=25, server_tokens=None, hold=HOLD, margin=MARGIN)
     assert room == -math.inf
-    full = known.spread_ready(last, 1_000, last, requests=16, server_tokens=None, hold=HOLD, margin=MARGIN)
+    full = known.window_ready(last, 1_000, last, requests=16, server_tokens=None, hold=HOLD, margin=MARGIN)
     assert full == pytest.approx(14 / 16 + 1.0 + MARGIN)  # when the oldest of the last second leaves
 
 

@@ -27,7 +27,7 @@ order, for a free in-flight slot (`concurrency`), for its turn at admission
 - both rates times an AIMD multiplier (`rates.Multiplier`): each burst of
   429s cuts it by 30%, it grows back by 0.05 per second;
 - over a long window (10 s or more), what the window still allows, spread
-  until its oldest entry leaves (`Quota.spread_ready`): the first burst of a
+  until its oldest entry leaves (`Quota.window_ready`): the first burst of a
   run must not spend a 10-s window in two seconds and leave eight idle; over
   a 1-s window, what we sent within it never more than its quota;
 - `pause_for(seconds)`, after a 429: no entry before the furthest deadline
@@ -232,7 +232,7 @@ class Pacer:
             self._tokens_held_until(tokens),
             self._requests.ready_at(1, now) if self._requests else -math.inf,
             self._tokens.ready_at(tokens, now) if self._tokens else -math.inf,
-            self._quota.spread_ready(
+            self._quota.window_ready(
                 now, tokens, self._last_entry, hold=HOLD, margin=ARRIVAL_MARGIN,
                 requests=self.rpm * self.window / 60 if self.rpm is not None else self._quota.requests(),
                 server_tokens=self.tpm * self.window / 60 if self.tpm is not None else self._quota.tokens(),

@@ -14,7 +14,7 @@ Three things, each from its own evidence:
 
 It also says when an entry may go so that a long window's remaining quota is
 spread until its oldest entry leaves, and a 1-s window's is not overrun by
-what we sent within it (`spread_ready`). Pure bookkeeping: times come from
+what we sent within it (`window_ready`). Pure bookkeeping: times come from
 the pacer's clock.
 """
 
@@ -92,7 +92,7 @@ class Quota:
         fitted = self._long_fit()
         return fitted.scale if fitted and fitted.scale else self._scale.ratio()
 
-    def spread_ready(self, now: float, tokens: int, last_entry: float, *, requests: float | None,
+    def window_ready(self, now: float, tokens: int, last_entry: float, *, requests: float | None,
                      server_tokens: float | None, hold: float, margin: float) -> float:
         """When an entry of `tokens` may go so that a long window's quota (`requests`,
         `server_tokens` per window) lasts until its oldest entry leaves, or a 1-s
