@@ -104,7 +104,6 @@ class Pacer:
         self._entries: deque[tuple[float, int]] = deque()  # (admitted at, estimated tokens)
         self._answers: deque[float] = deque()  # times of observe(): answered requests
         self._quota = Quota()
-        self._last_entry = -math.inf
         self._answered_rate: float | None = None  # answers per second before a 429, with no header
         self._measure_until = -math.inf
         self._multiplier = Multiplier()
@@ -220,7 +219,6 @@ class Pacer:
             if bucket is not None:
                 bucket.take(amount, now)
         self._entries.append((now, tokens))
-        self._last_entry = now
         return self._quota.admitted(now, tokens)
 
     def _ready_at(self, tokens: int, now: float) -> float:
@@ -233,7 +231,7 @@ class Pacer:
             self._requests.ready_at(1, now) if self._requests else -math.inf,
             self._tokens.ready_at(tokens, now) if self._tokens else -math.inf,
             self._quota.window_ready(
-                now, tokens, self._last_entry, hold=HOLD, margin=ARRIVAL_MARGIN,
+                now, tokens, self._entries[-1][0] if self._entries else -math.inf, hold=HOLD, margin=ARRIVAL_MARGIN,
                 requests=self.rpm * self.window / 60 if self.rpm is not None else self._quota.requests(),
                 server_tokens=self.tpm * self.window / 60 if self.tpm is not None else self._quota.tokens(),
             ),
