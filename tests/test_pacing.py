@@ -288,6 +288,31 @@ def test_failed_cuts_the_rate_only_for_a_429() -> None:
     assert (pacer.request_rate(), pacer.window) == (pytest.approx(10 * SAFETY * DECREASE), 60.0)
 
 
+@pytest.mark.parametrize(
+    ("remaining", "admitted_after_the_answer", "rate"),
+    [
+        pytest.param(9, False, 10 * SAFETY, id="sent blind, before the header told the quota: no cut"),
+        pytest.param(9, True, 10 * SAFETY * DECREASE, id="sent at the known rate: it was too high"),
+        pytest.param(None, False, 1 * SAFETY * DECREASE, id="no header: one answer in a second is the rate, cut"),
+    ],
+)
+def test_a_429_slows_admission_unless_it_was_sent_before_any_rate_was_known(
+    remaining: int | None, admitted_after_the_answer: bool, rate: float
+) -> None:
+    clock = FakeClock()
+    pacer = paced(clock, concurrency=20)
+
+    async def admit() -> int:
+        async with pacer.slot(1) as ticket:
+            return ticket
+
+    blind = clock.run(admit)
+    pacer.observe(remaining_requests=remaining, remaining_tokens=None)
+    ticket = clock.run(admit) if admitted_after_the_answer else blind
+    pacer.failed(1, throttled=True, ticket=ticket)
+    assert pacer.request_rate() == pytest.approx(rate)
+
+
 def test_the_learned_quota_is_spread_over_the_guessed_window() -> None:
     clock = FakeClock()
     pacer = paced(clock)

@@ -25,7 +25,10 @@ order, for a free in-flight slot (`concurrency`), for its turn at admission
   server counts tokens its own way (Azure: from the prompt's characters);
   the answers calibrate our estimates to it;
 - both rates times an AIMD multiplier (`rates.Multiplier`): each burst of
-  429s cuts it by 30%, it grows back by 0.05 per second;
+  429s cuts it by 30%, it grows back by 0.05 per second. A 429 to a request
+  admitted before any rate was known (a run's first burst) cuts nothing once
+  the headers tell the quota: it shows the quota was unknown, not that the
+  known rate is too high;
 - over a long window (10 s or more), what the window still allows, spread
   until its oldest entry leaves (`Quota.window_ready`): the first burst of a
   run must not spend a 10-s window in two seconds and leave eight idle; over
@@ -107,6 +110,7 @@ class Pacer:
         self._answered_rate: float | None = None  # answers per second before a 429, with no header
         self._measure_until = -math.inf
         self._multiplier = Multiplier()
+        self._first_informed: int | None = None  # the first ticket admitted at a known rate
         self._requests: TokenBucket | None = None
         self._tokens: TokenBucket | None = None
         self._paused_until = -math.inf
@@ -174,8 +178,12 @@ class Pacer:
         if remaining_tokens is not None:
             self._tokens_remaining = (remaining_tokens, self._hold_end(now))
 
-    def rate_limited(self, retry_after: float | None) -> None:
-        """A request was answered 429: guess the window again and slow admission down."""
+    def rate_limited(self, retry_after: float | None, *, blind: bool = False) -> None:
+        """A request was answered 429: guess the window again and slow admission down.
+
+        `blind`: the request was admitted before any rate was known, and the
+        headers have told the quota since; admission is not slowed.
+        """
         now = self._clock()
         self._forget_before(now - MEMORY)
         if retry_after is not None and retry_after > 0:
@@ -185,14 +193,20 @@ class Pacer:
             self._answered_rate = max(self._answered_rate or 0.0, self._recent_answer_rate(now))
             # The answers of the saturated moment arrive with its 429s and after: count them too.
             self._measure_until = now + self.window
-        self._multiplier.cut(now, spacing=min(self.window, HOLD))
+        if not blind:
+            self._multiplier.cut(now, spacing=min(self.window, HOLD))
 
     def failed(self, retry_after: float | None, *, throttled: bool, ticket: int | None = None) -> None:
         """A request failed and will be retried; a 429 (`throttled`) slows admission down."""
         if throttled:
             if ticket is not None:
                 self._quota.refused(ticket)
-            self.rate_limited(retry_after)
+            self.rate_limited(retry_after, blind=self._sent_blind(ticket))
+
+    def _sent_blind(self, ticket: int | None) -> bool:
+        """Whether `ticket` was admitted before any rate was known, and headers tell the quota now."""
+        informed = self._first_informed
+        return ticket is not None and self._quota.known and (informed is None or ticket < informed)
 
     def pause_for(self, seconds: float) -> None:
         """Start no new request for `seconds` (capped at `MAX_PAUSE`); NaN or <= 0 is ignored."""
@@ -219,7 +233,10 @@ class Pacer:
             if bucket is not None:
                 bucket.take(amount, now)
         self._entries.append((now, tokens))
-        return self._quota.admitted(now, tokens)
+        ticket = self._quota.admitted(now, tokens)
+        if self._first_informed is None and (self._requests is not None or self._tokens is not None):
+            self._first_informed = ticket
+        return ticket
 
     def _ready_at(self, tokens: int, now: float) -> float:
         self._forget_before(now - MEMORY)
