@@ -289,18 +289,19 @@ def test_failed_cuts_the_rate_only_for_a_429() -> None:
 
 
 @pytest.mark.parametrize(
-    ("remaining", "admitted_after_the_answer", "rate"),
+    ("rpm", "remaining", "admitted_after_the_answer", "rate"),
     [
-        pytest.param(9, False, 10 * SAFETY, id="sent blind, before the header told the quota: no cut"),
-        pytest.param(9, True, 10 * SAFETY * DECREASE, id="sent at the known rate: it was too high"),
-        pytest.param(None, False, 1 * SAFETY * DECREASE, id="no header: one answer in a second is the rate, cut"),
+        pytest.param(None, 9, False, 10 * SAFETY, id="sent blind, before the header told the quota: no cut"),
+        pytest.param(None, 9, True, 10 * SAFETY * DECREASE, id="sent at the known rate: it was too high"),
+        pytest.param(None, None, False, 1 * SAFETY * DECREASE, id="no header: one answer in a second is the rate"),
+        pytest.param(600, 9, False, 10 * SAFETY * DECREASE, id="--rpm given: the first request knew the rate"),
     ],
 )
 def test_a_429_slows_admission_unless_it_was_sent_before_any_rate_was_known(
-    remaining: int | None, admitted_after_the_answer: bool, rate: float
+    rpm: int | None, remaining: int | None, admitted_after_the_answer: bool, rate: float
 ) -> None:
     clock = FakeClock()
-    pacer = paced(clock, concurrency=20)
+    pacer = paced(clock, concurrency=20, rpm=rpm)
 
     async def admit() -> int:
         async with pacer.slot(1) as ticket:
